@@ -1,0 +1,1 @@
+"""diagnose-api: tells from a training history whether a model is overfitting."""

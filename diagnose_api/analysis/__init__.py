@@ -1,0 +1,1 @@
+"""Analyzers: pure functions on numpy arrays that build a diagnosis."""
