@@ -49,7 +49,7 @@ def detect(ctx: Context) -> Outcome:
                 "accuracy_gap": rounded(gap),
             },
             message=f"Training accuracy {fmt(train)} exceeds validation accuracy "
-            f"{fmt(val)} by {gap:.1%} at the end of the run.",
+            f"{fmt(val)} by {gap * 100:.1f} percentage points at the end of the run.",
         )
     if ctx.train_loss is None or ctx.val_loss is None:
         return SkippedCheck(CODE, "needs training and validation loss or accuracy")
