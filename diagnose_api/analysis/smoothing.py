@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy.signal import lfilter
 
@@ -71,14 +73,32 @@ def debiased_ema(values: np.ndarray, weight: float = DEFAULT_WEIGHT) -> np.ndarr
     if np.all(finite_values == finite_values[0]):
         smoothed = finite_values.copy()
     else:
-        running = lfilter([1.0 - weight], [1.0, -weight], finite_values)
-        counts = np.arange(1, finite_values.size + 1)
-        smoothed = running / (1.0 - weight**counts)
+        smoothed = lfilter([1.0 - weight], [1.0, -weight], finite_values)
+        n_debiased = min(_n_debiased(weight), smoothed.size)
+        counts = np.arange(1, n_debiased + 1)
+        smoothed[:n_debiased] /= 1.0 - weight**counts
 
-    # n_seen[i] is the number of finite values at positions 0..i, so a
-    # non-finite position takes the smoothed value of the last finite one.
-    n_seen = np.cumsum(finite)
+    if finite.all():
+        return smoothed
+
+    # A non-finite position takes the smoothed value of the last finite
+    # position before it.
     result = np.full(series.shape, np.nan)
-    seen = n_seen > 0
-    result[seen] = smoothed[n_seen[seen] - 1]
+    result[finite] = smoothed
+    last_finite = np.maximum.accumulate(np.where(finite, np.arange(series.size), -1))
+    seen = last_finite >= 0
+    result[seen] = result[last_finite[seen]]
     return result
+
+
+def _n_debiased(weight: float) -> int:
+    """Count the leading positions whose debias divisor ``1 - w**k`` is not 1.0.
+
+    Once ``w**k < 2**-54``, ``1 - w**k`` rounds to exactly 1.0, so later
+    positions need no division. Skipping them also avoids computing powers
+    that underflow to subnormal numbers, which costs about 6 ms for
+    100,000 positions.
+    """
+    if weight == 0.0:
+        return 0
+    return math.ceil(-54.0 * math.log(2.0) / math.log(weight)) + 1
