@@ -23,6 +23,11 @@ import numpy as np
 
 Mode = Literal["min", "max"]
 MODES: tuple[str, ...] = ("min", "max")
+# Chains up to this many improvements are walked one step at a time. That
+# costs one Python iteration per improvement, where pointer doubling costs
+# about log2(chain length) array passes over all records, so a short chain
+# in a long series is cheaper to walk.
+SHORT_CHAIN_STEPS = 2000
 
 
 def check_mode(mode: str) -> None:
@@ -194,6 +199,12 @@ def _follow_chain(next_node: np.ndarray) -> np.ndarray:
     is a single stretch without any.
     """
     n_nodes = next_node.size
+    short_chain = _walk(next_node, max_steps=SHORT_CHAIN_STEPS)
+    if short_chain is not None:
+        on_chain = np.zeros(n_nodes, dtype=bool)
+        on_chain[short_chain] = True
+        return on_chain
+
     break_nodes = np.flatnonzero(next_node != np.arange(1, n_nodes + 1))
     if break_nodes.size == 0:
         return np.ones(n_nodes, dtype=bool)
@@ -219,6 +230,19 @@ def _follow_chain(next_node: np.ndarray) -> np.ndarray:
     delta[starts] += 1
     delta[stops] -= 1
     return np.cumsum(delta[:-1]) > 0
+
+
+def _walk(next_node: np.ndarray, max_steps: int) -> list[int] | None:
+    """Return the chain from node 0 when it ends within ``max_steps`` nodes."""
+    n_nodes = next_node.size
+    chain = []
+    current = 0
+    while current < n_nodes:
+        if len(chain) == max_steps:
+            return None
+        chain.append(current)
+        current = int(next_node[current])
+    return chain
 
 
 def _path_from_zero(successor: np.ndarray) -> np.ndarray:
