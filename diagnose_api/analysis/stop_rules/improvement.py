@@ -45,12 +45,11 @@ def check_min_delta(min_delta: float) -> None:
         )
 
 
-def check_count(name: str, value: int) -> None:
-    """Raise ValueError unless ``value`` is an int >= 0 (bool rejected)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
-    if value < 0:
-        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+def check_count(name: str, value: int, minimum: int = 0) -> None:
+    """Raise ValueError unless ``value`` is an int >= ``minimum`` (not a bool)."""
+    is_integer = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if not is_integer or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
 
 
 def check_threshold(name: str, value: float | None) -> None:
@@ -186,7 +185,8 @@ def improvement_ranks(
         -(record_values + min_delta), -record_values, side="right"
     )
     on_chain = _follow_chain(next_record)
-    return records[on_chain] + start
+    improved: np.ndarray = records[on_chain] + start
+    return improved
 
 
 def _follow_chain(next_node: np.ndarray) -> np.ndarray:
@@ -235,7 +235,7 @@ def _follow_chain(next_node: np.ndarray) -> np.ndarray:
 def _walk(next_node: np.ndarray, max_steps: int) -> list[int] | None:
     """Return the chain from node 0 when it ends within ``max_steps`` nodes."""
     n_nodes = next_node.size
-    chain = []
+    chain: list[int] = []
     current = 0
     while current < n_nodes:
         if len(chain) == max_steps:

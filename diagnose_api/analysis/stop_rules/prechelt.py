@@ -226,17 +226,13 @@ def _check_parameters(
     pq_alphas: tuple[float, ...],
     up_strips: tuple[int, ...],
 ) -> None:
-    check_count("strip_length", strip_length)
-    if strip_length < 1:
-        raise ValueError(f"strip_length must be >= 1, got {strip_length!r}")
+    check_count("strip_length", strip_length, minimum=1)
     for name, alphas in (("gl_alphas", gl_alphas), ("pq_alphas", pq_alphas)):
         for alpha in alphas:
             if not alpha > 0:
-                raise ValueError(f"{name} must all be > 0, got {alpha!r}")
+                raise ValueError(f"each of {name} must be > 0, got {alpha!r}")
     for strips in up_strips:
-        check_count("up_strips", strips)
-        if strips < 1:
-            raise ValueError(f"up_strips must all be >= 1, got {strips!r}")
+        check_count("each of up_strips", strips, minimum=1)
 
 
 def _measure(
@@ -277,7 +273,8 @@ def _running_argmin(errors: np.ndarray) -> np.ndarray:
     previous_min = np.concatenate(([np.inf], np.minimum.accumulate(candidates)[:-1]))
     is_record = candidates < previous_min
     ranks = np.where(is_record, np.arange(errors.size), -1)
-    return np.maximum.accumulate(ranks)
+    best_ranks: np.ndarray = np.maximum.accumulate(ranks)
+    return best_ranks
 
 
 def _generalization_loss(errors: np.ndarray, best_error: np.ndarray) -> np.ndarray:

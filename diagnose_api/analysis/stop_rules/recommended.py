@@ -136,9 +136,7 @@ def recommend_stop_rule(
     """
     check_mode(mode)
     if max_patience is not None:
-        check_count("max_patience", max_patience)
-        if max_patience < 1:
-            raise ValueError(f"max_patience must be >= 1, got {max_patience!r}")
+        check_count("max_patience", max_patience, minimum=1)
     series, missing_mask = as_series(values, missing)
 
     positions = np.flatnonzero(~missing_mask)
