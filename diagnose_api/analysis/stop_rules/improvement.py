@@ -6,12 +6,13 @@ than ``min_delta``:
 - mode ``"min"``: ``value + min_delta < best``
 - mode ``"max"``: ``value - min_delta > best``
 
-This is the only module that knows the direction. It maps a series to its
+Only this module deals with the direction. It maps a series to its
 *oriented* form, ``value`` for min and ``-value`` for max, in which lower is
 always better, so both modes use ``oriented + min_delta < oriented_best``
-with ``min_delta`` as passed. The two forms above are the ones Keras 3 and
-Lightning 2 evaluate, and negation is exact in floating point, so results
-match theirs bit for bit.
+with ``min_delta`` as passed. Keras 3 and Lightning 2 evaluate the two forms
+above (after flipping the sign of their stored min_delta in min mode).
+Negation is exact in floating point, so the results match theirs bit for
+bit.
 """
 
 from __future__ import annotations
@@ -157,8 +158,8 @@ def improvement_ranks(
     the improvements are a subset of those records. With ``min_delta`` 0
     they are exactly the records. Otherwise the next improvement after a
     record ``j`` is the first record ``r`` with ``rec[r] + min_delta <
-    rec[j]``; record values fall strictly, so one `numpy.searchsorted`
-    finds it for every record at once in O(n log n), and pointer doubling
+    rec[j]``. Record values fall strictly, so one `numpy.searchsorted`
+    finds it for every record at once in O(n log n). Pointer doubling then
     walks the chain of jumps in O(n log n) without a per-position loop
     (see `_follow_chain`).
     """
@@ -249,7 +250,7 @@ def _path_from_zero(successor: np.ndarray) -> np.ndarray:
     """Return the nodes visited from node 0, in order.
 
     ``successor[i] > i``, and a value >= the node count ends the path.
-    Pointer doubling: after round r the path holds the nodes at distances
+    Pointer doubling: after round r the path contains the nodes at distances
     below 2**r and ``jump`` maps a node to the one 2**r steps on, so the
     loop runs about log2(path length) times over arrays of n nodes.
     """

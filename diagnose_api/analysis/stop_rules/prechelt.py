@@ -65,7 +65,7 @@ NON_FINITE_VALUE = "non_finite_value"
 
 @dataclass(frozen=True)
 class CriterionResult:
-    """Where one of Prechelt's criteria fires.
+    """Outcome of one of Prechelt's criteria: the first position where it fires.
 
     Attributes
     ----------
@@ -165,8 +165,8 @@ def simulate_prechelt(
 
     Notes
     -----
-    Degenerate input never raises and never emits a floating-point
-    warning. Where ``E_opt <= 0``, ``P_k`` is 0, or a value is not finite,
+    Degenerate values raise no exception and emit no floating-point
+    warning (only invalid parameters raise). Where ``E_opt <= 0``, ``P_k`` is 0, or a value is not finite,
     the criterion is undefined at that point. A criterion that fires where
     it is defined reports the position. One that does not fire reports the
     first cause that left a point unchecked, and ``"not_stopped"`` only
@@ -280,7 +280,7 @@ def _running_argmin(errors: np.ndarray) -> np.ndarray:
 def _generalization_loss(errors: np.ndarray, best_error: np.ndarray) -> np.ndarray:
     """GL per evaluation; NaN where ``E_opt`` is not positive and finite."""
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        gl = 100.0 * (errors / best_error - 1.0)
+        gl: np.ndarray = 100.0 * (errors / best_error - 1.0)
     gl[~((best_error > 0) & np.isfinite(best_error))] = np.nan
     return gl
 

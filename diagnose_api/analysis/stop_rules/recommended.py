@@ -124,7 +124,7 @@ def recommend_stop_rule(
 
     Notes
     -----
-    The improvements that the replay sees do not depend on ``patience``,
+    The improvements that the replay finds do not depend on ``patience``,
     so they are found once. With improvement ranks ``r_0 < r_1 < ...``
     among the monitored positions, patience ``p`` stops after the first
     improvement ``i`` with ``r_{i+1} - r_i > p`` (``m - r_i > p`` for the
