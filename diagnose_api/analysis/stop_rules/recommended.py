@@ -25,12 +25,13 @@ __all__ = [
 
 # min_delta in units of the noise scale sigma. On a flat stretch the
 # difference of two noisy values has standard deviation sqrt(2) * sigma, and
-# 1.645 * sqrt(2) = 2.33 is the one-sided 5% critical value for it, so pure
-# noise passes for an improvement at most about 5% of the time.
+# 1.645 * sqrt(2) = 2.33 is its one-sided 5% critical value under normal
+# noise. So a value beats an earlier value of the same underlying level by
+# more than min_delta about 5% of the time.
 MIN_DELTA_NOISE_MULTIPLE = 2.33
 # min_delta relative to the median absolute value when the noise scale is 0
-# (a constant or coarsely quantized series): small enough that any real step
-# of a quantized metric still counts as an improvement.
+# (a constant or coarsely quantized series), so that any step larger than
+# 0.1% of the typical value still counts as an improvement.
 CONSTANT_RELATIVE_MIN_DELTA = 1e-3
 SIGNIFICANT_DIGITS = 2
 
