@@ -12,6 +12,7 @@ from diagnose_api.analysis.early_stopping import replay_stop_rules
 from diagnose_api.analysis.findings import detect_all
 from diagnose_api.analysis.gap import measure_gap
 from diagnose_api.analysis.history import History
+from diagnose_api.analysis.projection import project
 from diagnose_api.analysis.recommendations import recommend
 from diagnose_api.analysis.result import Diagnosis
 from diagnose_api.analysis.result import Divergence
@@ -66,7 +67,8 @@ def diagnose(history: History, options: Options | None = None) -> Diagnosis:
     if best_index is not None and ctx.monitor is not None:
         best_value = float(ctx.monitor.values[best_index])
     stop = replay_stop_rules(ctx)
-    recommendations = recommend(ctx, status, findings, best_epoch, stop)
+    projection = project(ctx)
+    recommendations = recommend(ctx, status, findings, best_epoch, stop, projection)
     risk = score_risk(ctx)
     divergence = _divergence(ctx)
     summary = _summary(status, findings, risk.score, best_epoch)
@@ -89,6 +91,7 @@ def diagnose(history: History, options: Options | None = None) -> Diagnosis:
         first_epoch=float(history.epochs[0]),
         last_epoch=float(history.epochs[-1]),
         skipped_checks=tuple(skipped),
+        projection=projection,
         notes=history.notes,
     )
 
