@@ -15,18 +15,23 @@ NORMAL_MAD_SCALE = 1.0 / norm.ppf(0.75)
 @pytest.mark.parametrize(
     ("values", "expected"),
     [
-        # diff = [1, 2, 3], MAD = 1
-        pytest.param([0.0, 1.0, 3.0, 6.0], NORMAL_MAD_SCALE / math.sqrt(2), id="mad-1"),
-        # diff = [-2, 2, -2, 2], MAD = 2
+        # second differences [1, 1]: a parabola has no noise
+        pytest.param([0.0, 1.0, 3.0, 6.0], 0.0, id="parabola"),
+        # second differences [4, -4, 4, -4], MAD = 4
         pytest.param(
-            [2.0, 0.0, 2.0, 0.0, 2.0], 2 * NORMAL_MAD_SCALE / math.sqrt(2), id="zigzag"
+            [2.0, 0.0, 2.0, 0.0, 2.0, 0.0],
+            4 * NORMAL_MAD_SCALE / math.sqrt(6),
+            id="zigzag",
         ),
+        # three values: first differences [1, 2], MAD = 0.5
+        pytest.param([0.0, 1.0, 3.0], 0.5 * NORMAL_MAD_SCALE / math.sqrt(2), id="three"),
         pytest.param([5.0, 5.0, 5.0], 0.0, id="constant"),
         pytest.param([1.0, 2.0, 3.0, 4.0], 0.0, id="straight-line"),
-        # NaN and inf dropped: same as [0, 1, 3, 6]
+        # NaN and inf dropped: [0, 0, 1, 1, 4, 4], second differences
+        # [1, -1, 3, -3], MAD = 2
         pytest.param(
-            [0.0, np.nan, 1.0, np.inf, 3.0, 6.0, -np.inf],
-            NORMAL_MAD_SCALE / math.sqrt(2),
+            [0.0, np.nan, 0.0, 1.0, np.inf, 1.0, 4.0, 4.0, -np.inf],
+            2 * NORMAL_MAD_SCALE / math.sqrt(6),
             id="non-finite-dropped",
         ),
     ],

@@ -136,7 +136,7 @@ def test_recommend_no_safe_patience() -> None:
 
     assert result.reason == "no_safe_patience"
     assert result.patience is None
-    assert result.min_delta == 0.098
+    assert result.min_delta == 0.18
 
 
 @pytest.mark.parametrize("mode", ["min", "max"])
