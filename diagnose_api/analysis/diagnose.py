@@ -50,7 +50,14 @@ def diagnose(history: History, options: Options | None = None) -> Diagnosis:
         If ``options.monitor`` names no series, or its direction cannot be
         told from its name while ``options.mode`` is 'auto'.
     """
-    options = options or Options()
+    # Values near the float64 limits (1e308) overflow in differences and
+    # ratios; the analyzers read the resulting inf and NaN as non-finite,
+    # so the warnings carry no information for the caller.
+    with np.errstate(all="ignore"):
+        return _diagnose(history, options or Options())
+
+
+def _diagnose(history: History, options: Options) -> Diagnosis:
     if options.monitor is not None and options.monitor not in history.series:
         raise ValueError(
             f"monitor {options.monitor!r} is not a series of the history; "
