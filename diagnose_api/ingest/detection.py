@@ -6,13 +6,14 @@ its rule):
 1. ``tensorboard``: binary event file (``brain.Event:`` in the first
    record, or ``tfevents`` in the file name);
 2. ``hf_trainer_state``: JSON object with ``"log_history"``;
-3. ``mlflow_json``: JSON with ``"key"``, ``"value"`` and ``"step"`` or
-   ``"timestamp"``;
-4. ``jsonl``: first line is a complete JSON object;
+3. ``mlflow_json``: JSON with ``"value"`` and ``"timestamp"``;
+4. ``jsonl``: first line is a complete JSON object with an epoch, a step
+   or a known metric name;
 5. ``lightning_csv``: CSV header with ``epoch`` and ``step`` columns;
 6. ``keras_csv``: CSV header starting with ``epoch``;
 7. ``hf_model_card``: markdown table with ``Epoch`` and a loss column;
-8. ``keras_console``: an ``Epoch n/m`` header line or a Keras progress bar;
+8. ``keras_console``: a Keras progress bar, or an ``Epoch n/m`` header
+   line and a Keras metric line;
 9. ``pytorch_console``: a line with an epoch marker and metric pairs.
 
 The JSON and CSV readers come before the console readers because console

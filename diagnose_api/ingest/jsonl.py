@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 
+from diagnose_api.analysis.roles import direction_of
 from diagnose_api.ingest.limits import RowCounter
 from diagnose_api.ingest.parsed import IngestError
 from diagnose_api.ingest.parsed import ParsedLog
@@ -29,13 +30,21 @@ KEY_FIELDS = ("epoch", "step")
 
 
 def detect(text: str) -> bool:
-    """Return True when the first non-empty line is a complete JSON object."""
+    """Return True when the first non-empty line is a JSON object of a log.
+
+    The object must have an ``epoch`` or ``step`` field, or a metric whose
+    direction is known from its name (``loss``, ``val_acc``, ``mae``, ...).
+    """
     for line in text.splitlines():
-        if line.strip():
-            try:
-                return isinstance(json.loads(line), dict)
-            except json.JSONDecodeError:
-                return False
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            return False
+        if not isinstance(obj, dict):
+            return False
+        return any(name in KEY_FIELDS or direction_of(name) is not None for name in obj)
     return False
 
 

@@ -52,12 +52,21 @@ DETECT_CHARS = 256 * 1024
 
 
 def detect(text: str) -> bool:
-    """Return True when a line is an ``Epoch n/m`` header or a Keras progress bar.
+    """Return True for a Keras progress bar, or an ``Epoch n/m`` header and a
+    metric line of `` - ``-joined ``name: value`` pairs.
 
-    Only the first 256 KiB are searched.
+    Only the first 256 KiB are searched. A header alone is not enough:
+    PyTorch loops print ``Epoch 3/25`` headers too.
     """
     head = text[:DETECT_CHARS]
-    return bool(_DETECT_HEADER.search(head) or _DETECT_BAR.search(head))
+    if _DETECT_BAR.search(head):
+        return True
+    if not _DETECT_HEADER.search(head):
+        return False
+    return any(
+        split_metric_line(clean(line), number) is not None
+        for number, line in enumerate(terminal_lines(head), start=1)
+    )
 
 
 @dataclass(frozen=True)

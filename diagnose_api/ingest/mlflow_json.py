@@ -43,17 +43,13 @@ DETECT_CHARS = 64 * 1024
 def detect(text: str) -> bool:
     """Return True when the text is JSON with MLflow metric objects in its head.
 
-    The first 64 KiB must contain ``"key"``, ``"value"`` and one of
-    ``"step"`` or ``"timestamp"``, and no ``"log_history"``.
+    The first 64 KiB must contain ``"value"`` and ``"timestamp"`` (MLflow
+    always returns both) and no ``"log_history"``.
     """
     head = text[:DETECT_CHARS].lstrip()
     if not head.startswith(("{", "[")) or '"log_history"' in head:
         return False
-    return (
-        '"key"' in head
-        and '"value"' in head
-        and ('"step"' in head or '"timestamp"' in head)
-    )
+    return '"value"' in head and '"timestamp"' in head
 
 
 def _metric_objects(

@@ -83,7 +83,7 @@ DETECT_LINES = 2000
 def detect(text: str) -> bool:
     """Return True when a line of the first 2,000 has an epoch marker and pairs.
 
-    The pairs may sit on the marker's line or on the next line.
+    The pairs may sit on the marker's line or on one of the next 3 lines.
     """
     lines = text.splitlines()[:DETECT_LINES]
     for index, line in enumerate(lines):
@@ -91,8 +91,8 @@ def detect(text: str) -> bool:
         if marker is None:
             continue
         rest = line[: marker.start()] + " | " + line[marker.end() :]
-        following = lines[index + 1] if index + 1 < len(lines) else ""
-        if _find_pairs(rest) or _find_pairs(following):
+        following = lines[index + 1 : index + 4]
+        if any(_find_pairs(candidate) for candidate in [rest, *following]):
             return True
     return False
 
