@@ -39,7 +39,7 @@ TRAINING_LOSS_NOTE = (
     "the card's Training Loss is the last training loss logged at or before "
     "each evaluation step (None where the card says 'No log')"
 )
-_SEPARATOR_CELL = re.compile(r":?-{3,}:?")
+_SEPARATOR_CELL = re.compile(r":?-+:?")
 
 
 def _cells(line: str) -> list[str] | None:

@@ -50,21 +50,26 @@ class _SpanDecoder(json.JSONDecoder):
     def __init__(self, spans: _Spans) -> None:
         super().__init__()
 
-        def parse_object(s_and_end, *args, **kwargs):  # type: ignore[no-untyped-def]
-            value, end = json.decoder.JSONObject(s_and_end, *args, **kwargs)
+        # json.decoder.JSONObject and JSONArray are undocumented but have kept
+        # their signatures since Python 2.7; the C scanner ignores overrides
+        # of parse_object and parse_array, the Python scanner calls them.
+        def parse_object(
+            s_and_end: tuple[str, int], *args: Any, **kwargs: Any
+        ) -> tuple[Any, int]:
+            value, end = json.decoder.JSONObject(s_and_end, *args, **kwargs)  # type: ignore[attr-defined]
             spans.starts[id(value)] = s_and_end[1] - 1
             spans.keep.append(value)
             return value, end
 
-        def parse_array(s_and_end, scan_once):  # type: ignore[no-untyped-def]
-            value, end = json.decoder.JSONArray(s_and_end, scan_once)
+        def parse_array(s_and_end: tuple[str, int], scan_once: Any) -> tuple[Any, int]:
+            value, end = json.decoder.JSONArray(s_and_end, scan_once)  # type: ignore[attr-defined]
             spans.starts[id(value)] = s_and_end[1] - 1
             spans.keep.append(value)
             return value, end
 
         self.parse_object = parse_object
         self.parse_array = parse_array
-        self.scan_once = json.scanner.py_make_scanner(self)
+        self.scan_once = json.scanner.py_make_scanner(self)  # type: ignore[attr-defined]
 
 
 def line_of(text: str, path: Path) -> int | None:

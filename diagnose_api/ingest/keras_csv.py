@@ -33,7 +33,7 @@ def detect(text: str) -> bool:
     A header that also has a ``step`` column belongs to Lightning instead.
     """
     fields = header_fields(text)
-    return bool(fields) and fields[0] == "epoch" and "step" not in fields[1:]
+    return fields is not None and fields[0] == "epoch" and "step" not in fields
 
 
 def read(text: str, *, max_rows: int) -> ParsedLog:

@@ -39,7 +39,7 @@ EPOCH_NOTE = "epochs are numbered from 0, as Lightning logs them"
 def detect(text: str) -> bool:
     """Return True when the first line is a CSV header with ``epoch`` and ``step``."""
     fields = header_fields(text)
-    return bool(fields) and "epoch" in fields and "step" in fields
+    return fields is not None and "epoch" in fields and "step" in fields
 
 
 @dataclass

@@ -206,7 +206,8 @@ MALFORMED = [
     (
         "hf_model_card-bad-cell",
         "hf_model_card",
-        CARD_HEADER + "| No log | 1.0 | 7 | 0.69 | 0.5 |\n| 0.6 | 2.0 | 14 | n/a | 0.6 |\n",
+        CARD_HEADER
+        + "| No log | 1.0 | 7 | 0.69 | 0.5 |\n| 0.6 | 2.0 | 14 | n/a | 0.6 |\n",
         6,
         r"line 6: expected a number or 'No log' in column 'Validation Loss'",
     ),
@@ -278,7 +279,9 @@ def test_error_message_is_a_sentence_with_fix() -> None:
 def test_invalid_utf8_names_line() -> None:
     data = b"epoch,loss\n0,0.5\n1,\xff\n"
 
-    with pytest.raises(IngestError, match=r"line 3: expected UTF-8 text, got byte 0xff"):
+    with pytest.raises(
+        IngestError, match=r"line 3: expected UTF-8 text, got byte 0xff"
+    ):
         read_log(data, format="keras_csv")
 
 

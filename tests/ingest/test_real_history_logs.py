@@ -79,7 +79,9 @@ def test_history_format_detected(history: dict[str, object], parsed: ParsedLog) 
     assert parsed.format == expected
 
 
-def test_history_epochs_as_logged(history: dict[str, object], parsed: ParsedLog) -> None:
+def test_history_epochs_as_logged(
+    history: dict[str, object], parsed: ParsedLog
+) -> None:
     expected = [float(epoch) for epoch in history["epochs"]]  # type: ignore[attr-defined]
     assert parsed.epochs == expected
 
