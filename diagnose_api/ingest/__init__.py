@@ -1,7 +1,7 @@
 """Readers that turn the files training stacks write into one neutral form.
 
-``read_log`` reads a log given as bytes or text, detecting its format
-unless one is named; ``read_path`` reads a file or a Hugging Face output
+``read_log`` reads a log given as bytes or text, and detects its format
+unless one is named. ``read_path`` reads a file or a training output
 folder from disk. Both return a ``ParsedLog`` and raise ``IngestError``
 (a ``ValueError``) naming the line and the fix for input they cannot read.
 """

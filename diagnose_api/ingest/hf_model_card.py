@@ -131,7 +131,7 @@ def read(text: str, *, max_rows: int) -> ParsedLog:
             if name == "epoch":
                 epoch = value
             elif name == "step":
-                step = None if value is None else int(value)
+                step = _whole_step(value, cell, number)
             else:
                 values[column_series_name(column)] = value
         records.append(Record(line=number, values=values, key=epoch, step=step))
@@ -153,3 +153,17 @@ def _parse_cell(cell: str, column: str, line: int) -> float | None:
             fix="Send the table as the Trainer wrote it.",
         )
     return value
+
+
+def _whole_step(value: float | None, cell: str, line: int) -> int | None:
+    if value is None:
+        return None
+    if not value.is_integer() or value < 0:
+        raise IngestError(
+            "a whole step number of 0 or more in column 'Step'",
+            got=shorten(cell),
+            line=line,
+            format=NAME,
+            fix="Send the table as the Trainer wrote it.",
+        )
+    return int(value)

@@ -4,9 +4,10 @@ Example: ``{"epoch": 1, "loss": 0.52, "val_loss": 0.61}``. The ``NaN``,
 ``Infinity`` and ``-Infinity`` tokens that Python's ``json`` writes are
 accepted, and so is ``null`` for a value not logged.
 
-Rows: by the ``epoch`` field when the lines have one (consecutive lines of
-the same epoch merge, so training and validation may be logged
-separately); else by ``step``; else the lines are numbered 1..n. Fields
+Rows are keyed by the ``epoch`` field when the lines have one, and
+consecutive lines of the same epoch merge, so training and validation may
+be logged separately. Without epochs, rows are keyed by ``step``, and
+without either the lines are numbered 1..n. Fields
 whose values are all text (timestamps, phase names) are left out with a
 note; a field that mixes numbers and text raises IngestError.
 """

@@ -3,7 +3,7 @@
 Documents load with the standard ``json`` module, which accepts the ``NaN``
 and ``Infinity`` tokens Python writes. Line numbers are looked up only when
 a reader reports an error: ``line_of`` parses the text again with the
-pure-Python scanner, which tells where each object starts.
+pure-Python scanner, which records where each object starts.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Read the console output of Keras' ``fit`` (Keras 1 to 3).
 
 Layout: an ``Epoch 3/50`` header, then progress lines. With ``verbose=1``
-a progress bar is redrawn with ``\\r`` or ``\\b`` and intermediate states
-carry ``ETA`` or a step counter below its total (``12/703``); with
-``verbose=2`` one line per epoch (`` - 15s - loss: ...``). The final line
+a progress bar is redrawn with ``\\r`` or ``\\b``, and its intermediate
+states carry ``ETA`` or a step counter below its total (``12/703``).
+With ``verbose=2`` there is one line per epoch (`` - 15s - loss: ...``). The final line
 of an epoch lists ``name: value`` pairs joined by `` - ``.
 
 Rules:

@@ -4,7 +4,7 @@ Folder rules, first match wins:
 
 1. a Hugging Face Trainer output folder: its ``trainer_state.json``, or
    when it has none, the one in the ``checkpoint-<step>`` folder with the
-   highest step; the ``checkpoint-*`` folder names found go to
+   highest step. The ``checkpoint-*`` folder names found go to
    ``meta["checkpoints"]``, in step order;
 2. a folder with TensorBoard event files (``*tfevents*``), read together
    by ``EventAccumulator``;
@@ -43,7 +43,7 @@ def read_path(
     Raises
     ------
     IngestError
-        When the path does not exist, a folder holds no known log, the file
+        When the path does not exist, a folder contains no known log, the file
         is over ``max_bytes``, or the log is malformed.
     """
     check_limits(max_bytes, max_rows)

@@ -16,9 +16,9 @@ Rules:
 
 - an epoch marker is the word ``epoch`` followed by a number, optionally
   ``:``, ``=``, brackets and ``/total``; its number is the row's epoch;
-- pairs are ``name: value`` or ``name=value`` anywhere in the line, or a
+- pairs are ``name: value`` or ``name=value`` anywhere in the line. A
   whole segment ``name value`` between ``|``, ``,``, ``;``, tabs or
-  `` - ``; names may have several words;
+  `` - `` is a pair too. Names may have several words;
 - names become snake_case: lower case, words joined by ``_``, a leading
   ``training`` read as ``train`` and ``validation`` or ``valid`` as
   ``val`` (``Valid Acc`` is ``val_acc``); a line that starts with a phase
@@ -114,13 +114,16 @@ def normalize_name(name: str, phase: str | None = None) -> str:
 
 
 def _find_pairs(text: str) -> list[_Pair]:
-    pairs = [
-        _Pair(match.group("name"), match.group("value"))
-        for match in _EXPLICIT_PAIR.finditer(text)
-    ]
-    if pairs:
-        return pairs
+    """Return the pairs of each segment: explicit ones, else one spaced pair."""
+    pairs = []
     for segment in _SEGMENT_SPLIT.split(text):
+        explicit = [
+            _Pair(match.group("name"), match.group("value"))
+            for match in _EXPLICIT_PAIR.finditer(segment)
+        ]
+        if explicit:
+            pairs.extend(explicit)
+            continue
         match = _SPACED_PAIR.fullmatch(segment.strip())
         if match:
             pairs.append(_Pair(match.group("name"), match.group("value")))

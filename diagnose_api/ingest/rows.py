@@ -6,15 +6,16 @@ logs without epochs):
 - consecutive records with the same key are one row: with
   ``merge_same_key`` their values merge (a later value of the same metric
   wins), otherwise the later record replaces the earlier one;
-- a key lower than or equal to an earlier one starts a restart (a run
-  resumed from a checkpoint or started again): the rows from that key on
-  are dropped and the later records kept, and a note says so;
+- a key lower than the previous row's key is a restart (a run resumed
+  from a checkpoint or started again). The rows from that key on are
+  dropped, the later records kept, and a note records the restart;
 - a key that decreases again straight after a restart, before any
   increase, raises IngestError: the rows are out of order.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
@@ -82,8 +83,8 @@ def assemble(
     Raises
     ------
     IngestError
-        When there are no records, when some records have a key and others
-        not, or when keys decrease twice in a row.
+        When there are no records, some records have a key and others not,
+        a key is NaN or infinite, or keys decrease twice in a row.
     """
     if key_name not in ("epoch", "step"):
         raise ValueError(f"key_name must be 'epoch' or 'step', got {key_name!r}")
@@ -106,6 +107,15 @@ def assemble(
             format=format,
             fix=f"Add the {key_name} to that row or remove the row.",
         )
+    for record in records:
+        if record.key is not None and not math.isfinite(record.key):
+            raise IngestError(
+                f"a finite {key_name} number",
+                got=repr(record.key),
+                line=record.line,
+                format=format,
+                fix=f"Write the {key_name} as a number.",
+            )
     if any(keyed):
         rows = _rows_by_key(records, format, key_name, merge_same_key, all_notes)
     else:
@@ -158,14 +168,16 @@ def _rows_by_key(
                     "separately.",
                 )
             restart_line = record.line
-            kept = [row for row in rows if row.key is not None and row.key < key]
+            earlier_rows = [
+                row for row in rows if row.key is not None and row.key < key
+            ]
             notes.append(
                 f"{key_name}s restart at line {record.line} ({key_name} "
                 f"{format_epoch(key)} follows {format_epoch(last.key)}): the "
                 f"earlier rows from {key_name} {format_epoch(key)} on were "
                 "replaced by the later ones"
             )
-            rows = kept
+            rows = earlier_rows
             rows.append(_Row(key, record.step, record.line, dict(record.values)))
             continue
 

@@ -7,7 +7,7 @@ orphaned by a restart the way TensorBoard does. Scalars written as
 ``simple_value`` (``torch.utils.tensorboard``, TensorBoardX) and as scalar
 tensors (``tf.summary.scalar`` in TensorFlow 2) are read.
 
-Rows are the logged steps in increasing order; each tag is a series under
+Rows are the logged steps in increasing order. Each tag is a series under
 its tag name (``train/loss``, ``val/loss``), with None at the steps where
 it was not logged. The ``tensorboard`` package is an optional extra:
 ``pip install diagnose-api[tensorboard]``.
@@ -63,7 +63,7 @@ def read(data: bytes, *, max_rows: int) -> ParsedLog:
     Raises
     ------
     IngestError
-        When the ``tensorboard`` package is missing, or the file holds no
+        When the ``tensorboard`` package is missing, or the file contains no
         scalar events.
     """
     module = _event_accumulator()
@@ -81,6 +81,7 @@ def read_file(path: Path, *, max_rows: int, module: Any = None) -> ParsedLog:
     )
     accumulator.Reload()
     tags = accumulator.Tags()
+
     counter = RowCounter(max_rows, NAME)
     points: dict[int, dict[str, float | None]] = {}
     for tag in tags.get("scalars", []):
@@ -95,6 +96,7 @@ def read_file(path: Path, *, max_rows: int, module: Any = None) -> ParsedLog:
             value = _scalar_tensor(event.tensor_proto)
             if value is not None:
                 points.setdefault(int(event.step), {})[tag] = value
+
     if not points:
         raise IngestError(
             "an event file with scalar summaries",
@@ -103,6 +105,7 @@ def read_file(path: Path, *, max_rows: int, module: Any = None) -> ParsedLog:
             fix="Send an events.out.tfevents.* file written with add_scalar or "
             "tf.summary.scalar.",
         )
+
     records = [
         Record(line=None, values=values, key=float(step))
         for step, values in sorted(points.items())

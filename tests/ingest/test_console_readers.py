@@ -143,6 +143,12 @@ PYTORCH_LINES = [
         {"loss": 0.4, "val_acc": 0.855},
     ),
     (
+        "mixed-pair-styles",
+        "Epoch 3 | lr: 0.01 | train loss 0.41",
+        3.0,
+        {"lr": 0.01, "train_loss": 0.41},
+    ),
+    (
         "timestamp-prefix",
         "2024-05-01 10:00:00 INFO Epoch 3: loss=0.41, val_loss=nan",
         3.0,

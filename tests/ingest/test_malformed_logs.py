@@ -105,8 +105,10 @@ MALFORMED = [
     (
         "keras_console-bad-value",
         "keras_console",
-        "Epoch 1/3\n10/10 [====] - 1s - loss: 0.5\nEpoch 2/3\n"
-        "10/10 [====] - 1s - loss: oops - acc: 0.5\nEpoch 3/3\n",
+        (
+            "Epoch 1/3\n10/10 [====] - 1s - loss: 0.5\nEpoch 2/3\n"
+            "10/10 [====] - 1s - loss: oops - acc: 0.5\nEpoch 3/3\n"
+        ),
         4,
         r"line 4: expected a number after 'loss:', got 'oops'",
     ),
@@ -120,9 +122,11 @@ MALFORMED = [
     (
         "pytorch_console-bad-value",
         "pytorch_console",
-        "Epoch 1 | train loss 0.5 | val loss 0.6\n"
-        "Epoch 2 | train loss: n/a | val loss 0.5\n"
-        "Epoch 3 | train loss 0.3 | val loss 0.4\n",
+        (
+            "Epoch 1 | train loss 0.5 | val loss 0.6\n"
+            "Epoch 2 | train loss: n/a | val loss 0.5\n"
+            "Epoch 3 | train loss 0.3 | val loss 0.4\n"
+        ),
         2,
         r"line 2: expected a number after 'train loss:', got 'n/a'",
     ),
@@ -146,6 +150,13 @@ MALFORMED = [
         '{"epoch": 1, "loss": 0.5}\n{"loss": 0.4}\n',
         2,
         r"line 2: expected an 'epoch' field, as on line 1",
+    ),
+    (
+        "jsonl-infinite-epoch",
+        "jsonl",
+        '{"epoch": 1, "loss": 0.5}\n{"epoch": Infinity, "loss": 0.4}\n',
+        2,
+        r"line 2: expected a finite epoch number, got inf",
     ),
     (
         "jsonl-array-line",
@@ -217,6 +228,13 @@ MALFORMED = [
         CARD_HEADER + "| No log | 1.0 | 7 | 0.69 |\n",
         5,
         r"line 5: expected 5 cells as in the header at line 3, got 4 cells",
+    ),
+    (
+        "hf_model_card-bad-step",
+        "hf_model_card",
+        CARD_HEADER + "| No log | 1.0 | 7.5 | 0.69 | 0.5 |\n",
+        5,
+        r"line 5: expected a whole step number of 0 or more in column 'Step'",
     ),
     (
         "hf_model_card-no-separator",

@@ -40,7 +40,7 @@ def _json_value(value: object) -> float | None:
 
 
 def _printed_decimals(raw_log: str) -> int:
-    """Fewest decimals among the metric values printed in the log."""
+    """Return the minimum number of decimals of the values printed in the log."""
     decimals = [len(match) for match in re.findall(r":\s*-?\d+\.(\d+)", raw_log)]
     return min(decimals)
 
