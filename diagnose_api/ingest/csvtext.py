@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from diagnose_api.ingest.limits import RowCounter
 from diagnose_api.ingest.parsed import IngestError
@@ -56,22 +58,15 @@ def read_table(text: str, format: str, counter: RowCounter) -> CsvTable:
         When the header is missing or repeats a column, or a row has the
         wrong number of cells.
     """
-    first_line = next((line for line in text.splitlines() if line.strip()), None)
-    if first_line is None:
-        raise IngestError(
-            "a header line naming the columns",
-            got="an empty file",
-            line=1,
-            format=format,
-            fix="Send the CSV file the logger wrote, header included.",
-        )
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = sniff_delimiter(first_line)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    # newline="" lets the csv module see "\r", "\n" and "\r\n" line ends.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None
     header_line = 1
     rows: list[tuple[int, list[str]]] = []
-    for cells in reader:
-        if not any(cell.strip() for cell in cells):
+    for cells in _rows_or_error(reader, format):
+        if not cells or (len(cells) == 1 and not cells[0].strip()):
             continue
         line = reader.line_num
         if header is None:
@@ -92,8 +87,30 @@ def read_table(text: str, format: str, counter: RowCounter) -> CsvTable:
                 f"line, and that cells are separated by {delimiter!r}.",
             )
         rows.append((line, [cell.strip() for cell in cells]))
-    assert header is not None
+    if header is None:
+        raise IngestError(
+            "a header line naming the columns",
+            got="no line with text",
+            line=1,
+            format=format,
+            fix="Send the CSV file the logger wrote, header included.",
+        )
     return CsvTable(header=header, rows=rows, delimiter=delimiter)
+
+
+def _rows_or_error(reader: Any, format: str) -> Iterator[list[str]]:
+    """Yield the reader's rows, turning csv.Error into IngestError."""
+    try:
+        yield from reader
+    except csv.Error as error:
+        raise IngestError(
+            f"a well-formed CSV row ({error})",
+            got=None,
+            line=reader.line_num,
+            format=format,
+            fix="Check the quotes on that line, or send the file the logger "
+            "wrote unchanged.",
+        ) from None
 
 
 def _check_header(header: list[str], line: int, format: str) -> None:

@@ -35,6 +35,7 @@ Rules:
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -103,6 +104,7 @@ class _Pair:
     token: str
 
 
+@functools.lru_cache(maxsize=1024)
 def normalize_name(name: str, phase: str | None = None) -> str:
     """Return the snake_case name, with ``phase`` added when it has none."""
     words = [word for word in re.split(r"[\s_\-]+", name.strip().lower()) if word]

@@ -79,6 +79,9 @@ def read_file(path: Path, *, max_rows: int, module: Any = None) -> ParsedLog:
     accumulator = module.EventAccumulator(
         str(path), size_guidance={module.SCALARS: 0, module.TENSORS: 0}
     )
+    # NOTE: a cut-off or corrupt event file is read up to its first bad record
+    # without an error, because EventAccumulator treats the file as one still
+    # being written. The rows after that record are then missing unnoticed.
     accumulator.Reload()
     tags = accumulator.Tags()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 
 # A decimal as Python, Keras and CSV writers print it. A trailing dot ("0.")
@@ -10,7 +9,6 @@ import re
 DECIMAL_PATTERN = r"[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?"
 NON_FINITE_PATTERN = r"[-+]?(?:nan|inf(?:inity)?)"
 NUMBER_PATTERN = rf"(?:{DECIMAL_PATTERN}|(?i:{NON_FINITE_PATTERN}))"
-_NUMBER = re.compile(NUMBER_PATTERN)
 
 
 def parse_number(token: str) -> float | None:
@@ -21,12 +19,14 @@ def parse_number(token: str) -> float | None:
     ``-nan``, ``inf``, ``-inf``, ``Infinity``), with surrounding spaces.
     """
     stripped = token.strip()
-    if not _NUMBER.fullmatch(stripped):
+    # float() also accepts "1_000", "1." and non-ASCII digits, which no
+    # logger prints; the checks before it reject them cheaply.
+    if not stripped.isascii() or "_" in stripped or stripped.endswith("."):
         return None
-    lowered = stripped.lower().lstrip("+")
-    if lowered in ("nan", "-nan"):
-        return math.nan
-    return float(lowered)
+    try:
+        return float(stripped)
+    except ValueError:
+        return None
 
 
 def parse_json_number(value: object) -> float | None:
