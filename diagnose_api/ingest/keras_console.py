@@ -52,11 +52,12 @@ DETECT_CHARS = 256 * 1024
 
 
 def detect(text: str) -> bool:
-    """Return True for a Keras progress bar, or an ``Epoch n/m`` header and a
-    metric line of `` - ``-joined ``name: value`` pairs.
+    """Return True when the text looks like Keras console output.
 
-    Only the first 256 KiB are searched. A header alone is not enough:
-    PyTorch loops print ``Epoch 3/25`` headers too.
+    Rule: a Keras progress bar, or an ``Epoch n/m`` header line together
+    with a metric line of `` - ``-joined ``name: value`` pairs. A header
+    alone is not enough, because PyTorch loops print ``Epoch 3/25`` too.
+    Only the first 256 KiB are searched.
     """
     head = text[:DETECT_CHARS]
     if _DETECT_BAR.search(head):
