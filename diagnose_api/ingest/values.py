@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 # A decimal as Python, Keras and CSV writers print it. A trailing dot ("0.")
-# is rejected because no logger prints one: it marks a line cut off mid-value.
+# is rejected because the loggers read here never print one: it marks a line
+# cut off mid-value.
 DECIMAL_PATTERN = r"[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?"
 NON_FINITE_PATTERN = r"[-+]?(?:nan|inf(?:inity)?)"
 NUMBER_PATTERN = rf"(?:{DECIMAL_PATTERN}|(?i:{NON_FINITE_PATTERN}))"
