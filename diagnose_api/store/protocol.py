@@ -18,7 +18,15 @@ class RunStore(Protocol):
     each process opens its own connections on first use. Every method may
     raise ``StoreUnavailable`` when the database cannot be reached or stays
     locked past the backend's timeout.
+
+    Attributes
+    ----------
+    migrations_applied : tuple of int
+        Versions of the schema migrations that opening this store applied;
+        empty when the schema was already current.
     """
+
+    migrations_applied: tuple[int, ...]
 
     def create_run(
         self, *, name: str | None, tags: list[str], stop_rule: dict[str, Any]
