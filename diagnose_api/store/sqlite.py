@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import closing
 from contextlib import contextmanager
@@ -45,6 +46,9 @@ from diagnose_api.store.validation import sorted_rows
 # fails with "database is locked" (raised as StoreUnavailable).
 BUSY_TIMEOUT_SECONDS = 10.0
 
+# Pause between attempts to switch a busy database file to WAL mode.
+WAL_RETRY_SECONDS = 0.01
+
 RUN_COLUMNS = "runs.id, runs.name, runs.tags, runs.stop_rule, runs.created_at"
 
 
@@ -77,7 +81,7 @@ class SQLiteStore:
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with _translate_errors(self.path), closing(self._connect()) as connection:
-            connection.execute("PRAGMA journal_mode = WAL")
+            _enable_wal(connection)
             self.migrations_applied = _migrate(connection)
 
     def create_run(
@@ -273,6 +277,28 @@ class SQLiteStore:
                 raise
 
             connection.execute("COMMIT")
+
+
+def _enable_wal(connection: sqlite3.Connection) -> None:
+    """Switch the database file to WAL mode, retrying while it is busy.
+
+    The switch needs an exclusive lock, and SQLite reports SQLITE_BUSY at
+    once, without calling the busy handler, when another process opening a
+    fresh file holds a lock. The mode is stored in the file, so once one
+    process has switched it the others find WAL already set.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                raise
+            if time.monotonic() > deadline:
+                raise
+
+        time.sleep(WAL_RETRY_SECONDS)
 
 
 def _migrate(connection: sqlite3.Connection) -> tuple[int, ...]:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
 from collections.abc import Iterator
+from itertools import count
 from pathlib import Path
 from urllib.parse import quote
 from urllib.parse import urlsplit
@@ -59,30 +61,42 @@ def with_search_path(url: str, schema: str) -> str:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def store_target(
+def make_target(
     request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[StoreTarget]:
-    """An empty database: a new SQLite file or a new PostgreSQL schema."""
-    sqlite_path = tmp_path / "state" / "runs.sqlite3"
+) -> Iterator[Callable[[], StoreTarget]]:
+    """A factory of empty databases: new SQLite files or new PostgreSQL schemas."""
     if request.param == "sqlite":
-        yield StoreTarget(backend="sqlite", url=None, sqlite_path=sqlite_path)
+        paths = (tmp_path / f"state-{index}" / "runs.sqlite3" for index in count())
+        yield lambda: StoreTarget(backend="sqlite", url=None, sqlite_path=next(paths))
         return
 
     url = require_postgres()
     import psycopg
 
-    schema = f"test_{uuid.uuid4().hex}"
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f"CREATE SCHEMA {schema}")
+    schemas: list[str] = []
 
-    yield StoreTarget(
-        backend="postgresql",
-        url=with_search_path(url, schema),
-        sqlite_path=sqlite_path,
-    )
+    def make_postgres_target() -> StoreTarget:
+        schema = f"test_{uuid.uuid4().hex}"
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(f"CREATE SCHEMA {schema}")
+        schemas.append(schema)
+        return StoreTarget(
+            backend="postgresql",
+            url=with_search_path(url, schema),
+            sqlite_path=tmp_path / "unused.sqlite3",
+        )
+
+    yield make_postgres_target
 
     with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f"DROP SCHEMA {schema} CASCADE")
+        for schema in schemas:
+            connection.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def store_target(make_target: Callable[[], StoreTarget]) -> StoreTarget:
+    """An empty database of the backend under test."""
+    return make_target()
 
 
 @pytest.fixture

@@ -16,6 +16,11 @@ from diagnose_api.store.migrations import POSTGRES_MIGRATIONS
 from diagnose_api.store.migrations import SQLITE_MIGRATIONS
 
 
+# Upper bound on the wait for peer processes at a barrier, so that a process
+# whose peer failed reports an error instead of waiting forever.
+BARRIER_TIMEOUT_SECONDS = 30.0
+
+
 @dataclass(frozen=True)
 class StoreTarget:
     """Where one test's store lives.
@@ -77,7 +82,7 @@ def append_in_batches(
     """
     try:
         store = target.open()
-        barrier.wait()
+        barrier.wait(timeout=BARRIER_TIMEOUT_SECONDS)
         inserted: list[float] = []
         unchanged: list[float] = []
         for batch in batches:
@@ -95,19 +100,21 @@ def append_in_batches(
     results.put((inserted, unchanged, None))
 
 
-def open_together(target: StoreTarget, barrier: Any, results: Any) -> None:
-    """Process entry point: open the store once all peers are ready.
+def open_together(targets: list[StoreTarget], barrier: Any, results: Any) -> None:
+    """Process entry point: open each target at once with the peer processes.
 
-    Puts ``(migrations applied by this open, None)`` on ``results``, or
-    ``((), traceback)`` when opening raised.
+    Puts ``(migrations applied by each open, None)`` on ``results``, or
+    ``([], traceback)`` when an open raised.
     """
+    applied = []
     try:
-        barrier.wait()
-        store = target.open()
-        applied = store.migrations_applied
-        store.close()
+        for target in targets:
+            barrier.wait(timeout=BARRIER_TIMEOUT_SECONDS)
+            store = target.open()
+            applied.append(store.migrations_applied)
+            store.close()
     except Exception:
-        results.put(((), traceback.format_exc()))
+        results.put(([], traceback.format_exc()))
         return
 
     results.put((applied, None))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ N_WRITERS = 8
 EPOCHS_PER_WRITER = 25
 # Writer k appends epochs 20k .. 20k + 24, so neighbours share five epochs.
 WRITER_STRIDE = 20
+MIGRATION_ROUNDS = 5
 # Upper bound on the wait for a child's report, so that a hung child fails
 # the test instead of blocking the suite; not a timing assertion.
 RESULT_TIMEOUT_SECONDS = 120
@@ -52,10 +54,15 @@ def run_processes(target: Any, arguments: list[tuple[Any, ...]]) -> list[Any]:
     for process in processes:
         process.start()
 
-    reports = [results.get(timeout=RESULT_TIMEOUT_SECONDS) for _ in processes]
-    for process in processes:
-        process.join(timeout=RESULT_TIMEOUT_SECONDS)
-    results.close()
+    try:
+        reports = [results.get(timeout=RESULT_TIMEOUT_SECONDS) for _ in processes]
+    finally:
+        for process in processes:
+            process.join(timeout=RESULT_TIMEOUT_SECONDS)
+            if process.is_alive():
+                process.kill()
+        results.close()
+
     return reports
 
 
@@ -70,7 +77,8 @@ def test_concurrent_appends_store_each_epoch_once(
         append_in_batches, [(store_target, run.id, batches) for batches in plans]
     )
 
-    assert [error for _, _, error in reports] == [None] * N_WRITERS
+    errors = [error for _, _, error in reports if error is not None]
+    assert not errors, "\n".join(errors)
     n_distinct = (N_WRITERS - 1) * WRITER_STRIDE + EPOCHS_PER_WRITER
     expected = [float(epoch) for epoch in range(n_distinct)]
     inserted = sorted(epoch for report in reports for epoch in report[0])
@@ -88,14 +96,22 @@ def test_concurrent_appends_store_each_epoch_once(
 
 
 def test_two_processes_opening_fresh_database_migrate_once(
-    store_target: StoreTarget,
+    make_target: Callable[[], StoreTarget],
 ) -> None:
-    reports = run_processes(open_together, [(store_target,), (store_target,)])
+    # Several fresh databases, opened in lockstep, give the race more chances.
+    targets = [make_target() for _ in range(MIGRATION_ROUNDS)]
 
-    assert [error for _, error in reports] == [None, None]
-    applied = sorted(version for versions, _ in reports for version in versions)
-    assert applied == list(migration_versions(store_target))
-    assert count_rows(store_target, "schema_version") == len(applied)
+    reports = run_processes(open_together, [(targets,), (targets,)])
+
+    errors = [error for _, error in reports if error is not None]
+    assert not errors, "\n".join(errors)
+    expected = list(migration_versions(targets[0]))
+    for round_index, target in enumerate(targets):
+        applied = sorted(
+            version for versions, _ in reports for version in versions[round_index]
+        )
+        assert applied == expected
+        assert count_rows(target, "schema_version") == len(expected)
 
 
 def append_after_fork(store: RunStore, run_id: str, results: Any) -> None:
