@@ -2,7 +2,7 @@
 
 Metrics are stored as strict JSON (RFC 8259), which has no NaN or infinity.
 A non-finite value is written as one of the strings ``"NaN"``,
-``"Infinity"`` or ``"-Infinity"``; no other string can occur because metric
+``"Infinity"`` or ``"-Infinity"``. No other string can occur, because metric
 values are numbers or null. ``repr``-based float output makes every finite
 float64 round-trip exactly.
 """

@@ -137,14 +137,14 @@ def pending_migrations(
     Raises
     ------
     StoreError
-        If ``current`` exceeds the latest version this code knows, which
+        If ``current`` exceeds the latest version this release defines, which
         means a newer release already migrated the database.
     """
     latest = migrations[-1].version
     if current > latest:
         raise StoreError(
             f"database schema version {current} is newer than the latest "
-            f"version {latest} this release knows; upgrade diagnose-api"
+            f"version {latest} this release defines; upgrade diagnose-api"
         )
 
     return tuple(migration for migration in migrations if migration.version > current)

@@ -7,7 +7,7 @@ imported only when this backend is opened.
 An append inserts its rows with ``INSERT ... ON CONFLICT DO NOTHING
 RETURNING epoch``, then compares the epochs it did not insert with their
 stored metrics, all in one READ COMMITTED transaction. When two transactions
-insert the same epoch, the second waits for the first to end and then sees
+insert the same epoch, the second waits for the first to end and then finds
 its row, so an epoch is stored exactly once. Rows are inserted in epoch
 order, so overlapping appends lock rows in the same order and cannot
 deadlock.

@@ -87,7 +87,7 @@ class EpochRow:
 
 @dataclass(frozen=True)
 class AppendResult:
-    """What one ``append_epochs`` call wrote.
+    """Outcome of one ``append_epochs`` call.
 
     Attributes
     ----------

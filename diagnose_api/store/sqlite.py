@@ -1,10 +1,11 @@
 """Run store on an SQLite file, the default backend.
 
 The file and its parent folder are created on first use. The database runs
-in WAL mode, so readers never wait for the writer. Every write starts with
-``BEGIN IMMEDIATE``, which takes the database's single write lock at once:
-appends from several gunicorn worker processes queue on that lock (for up
-to ``BUSY_TIMEOUT_SECONDS``) instead of failing halfway through.
+in WAL mode, so reads go on while an append holds the write lock. Every
+write starts with ``BEGIN IMMEDIATE``, which takes SQLite's single write
+lock before reading anything. Appends from several gunicorn worker
+processes therefore queue on that lock, for up to ``BUSY_TIMEOUT_SECONDS``,
+instead of failing on a stale read halfway through.
 """
 
 from __future__ import annotations

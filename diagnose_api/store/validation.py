@@ -40,7 +40,7 @@ def new_run(*, name: str | None, tags: list[str], stop_rule: dict[str, Any]) -> 
     except ValueError as exc:
         raise ValueError(f"stop_rule must be strict JSON: {exc}") from exc
 
-    # The run returned holds the stop rule as get_run will read it back, so
+    # The returned run contains the stop rule as get_run will read it back, so
     # a tuple in it is already a list.
     return Run(
         id=uuid.uuid4().hex,

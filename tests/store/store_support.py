@@ -15,7 +15,6 @@ from diagnose_api.store import open_store
 from diagnose_api.store.migrations import POSTGRES_MIGRATIONS
 from diagnose_api.store.migrations import SQLITE_MIGRATIONS
 
-
 # Upper bound on the wait for peer processes at a barrier, so that a process
 # whose peer failed reports an error instead of waiting forever.
 BARRIER_TIMEOUT_SECONDS = 30.0
@@ -93,7 +92,7 @@ def append_in_batches(
             inserted += result.inserted
             unchanged += result.unchanged
         store.close()
-    except Exception:
+    except Exception:  # noqa: BLE001 - any failure goes back to the test
         results.put(([], [], traceback.format_exc()))
         return
 
@@ -113,7 +112,7 @@ def open_together(targets: list[StoreTarget], barrier: Any, results: Any) -> Non
             store = target.open()
             applied.append(store.migrations_applied)
             store.close()
-    except Exception:
+    except Exception:  # noqa: BLE001 - any failure goes back to the test
         results.put(([], traceback.format_exc()))
         return
 

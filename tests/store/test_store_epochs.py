@@ -26,7 +26,7 @@ def rows_of(history: dict[float, Metrics]) -> list[EpochRow]:
 
 
 def same_value(left: float | None, right: float | None) -> bool:
-    """Equality that treats NaN as equal to NaN and tells 0.0 from -0.0."""
+    """Equality that treats NaN as equal to NaN and distinguishes 0.0 from -0.0."""
     if left is None or right is None:
         return left is right
 
@@ -173,11 +173,11 @@ def test_conflicting_reappend_raises(
     assert [item.metric for item in conflict.conflicts] == [
         item.metric for item in expected
     ]
-    for actual, wanted in zip(conflict.conflicts, expected, strict=True):
-        assert same_value(actual.stored, wanted.stored)
-        assert same_value(actual.sent, wanted.sent)
-        assert actual.stored_present == wanted.stored_present
-        assert actual.sent_present == wanted.sent_present
+    for actual, expected_item in zip(conflict.conflicts, expected, strict=True):
+        assert same_value(actual.stored, expected_item.stored)
+        assert same_value(actual.sent, expected_item.sent)
+        assert actual.stored_present == expected_item.stored_present
+        assert actual.sent_present == expected_item.sent_present
     assert store.get_epochs(run.id) == rows_of({4.0: stored})
 
 
@@ -279,7 +279,7 @@ def test_random_history_round_trips(store: RunStore, run: Run) -> None:
     values[rng.random(values.shape) < 0.05] = np.nan
     values[rng.random(values.shape) < 0.02] = np.inf
     epochs = np.sort(rng.choice(10_000, size=200, replace=False)) / 7.0
-    history = {
+    history: dict[float, Metrics] = {
         float(epoch): {
             "loss": float(loss),
             "val_loss": float(val_loss),

@@ -23,7 +23,7 @@ EPOCHS_PER_WRITER = 25
 WRITER_STRIDE = 20
 MIGRATION_ROUNDS = 5
 # Upper bound on the wait for a child's report, so that a hung child fails
-# the test instead of blocking the suite; not a timing assertion.
+# the test instead of blocking the suite. It is not a timing assertion.
 RESULT_TIMEOUT_SECONDS = 120
 
 
@@ -119,7 +119,7 @@ def append_after_fork(store: RunStore, run_id: str, results: Any) -> None:
     try:
         store.append_epochs(run_id, [EpochRow(epoch=2.0, metrics={"loss": 0.4})])
         results.put(None)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure goes back to the test
         results.put(repr(exc))
 
 

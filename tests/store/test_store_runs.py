@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
@@ -211,18 +212,18 @@ def test_list_runs_rejects_invalid_arguments(
 def test_delete_run_removes_run_and_epochs(
     store: RunStore, store_target: StoreTarget
 ) -> None:
-    kept, deleted = create_runs(store, [["a"], ["a"]])
+    remaining, deleted = create_runs(store, [["a"], ["a"]])
     rows = [EpochRow(epoch=1.0, metrics={"loss": 0.5})]
-    store.append_epochs(kept.id, rows)
+    store.append_epochs(remaining.id, rows)
     store.append_epochs(deleted.id, rows)
 
     assert store.delete_run(deleted.id) is True
 
     assert store.get_run(deleted.id) is None
-    assert [run.id for run in store.list_runs(tag="a").runs] == [kept.id]
+    assert [run.id for run in store.list_runs(tag="a").runs] == [remaining.id]
     assert count_rows(store_target, "epochs") == 1
     assert count_rows(store_target, "run_tags") == 1
-    assert store.get_epochs(kept.id) == rows
+    assert store.get_epochs(remaining.id) == rows
 
 
 def test_delete_run_twice_returns_false(store: RunStore) -> None:
@@ -255,13 +256,16 @@ def test_store_reopens_after_close(store: RunStore) -> None:
     assert store.get_run(run.id) == run
 
 
-def test_reopening_applies_no_migration(store_target: StoreTarget) -> None:
-    first = store_target.open()
+def test_reopening_applies_no_migration(
+    make_target: Callable[[], StoreTarget],
+) -> None:
+    target = make_target()
+    first = target.open()
     first.close()
 
-    second = store_target.open()
+    second = target.open()
     second.close()
 
-    assert first.migrations_applied == migration_versions(store_target)
+    assert first.migrations_applied == migration_versions(target)
     assert second.migrations_applied == ()
-    assert count_rows(store_target, "schema_version") == len(first.migrations_applied)
+    assert count_rows(target, "schema_version") == len(first.migrations_applied)
