@@ -36,6 +36,8 @@ from diagnose_api.store.migrations import POSTGRES_MIGRATION_LOCK
 from diagnose_api.store.migrations import POSTGRES_MIGRATIONS
 from diagnose_api.store.migrations import POSTGRES_VERSION_TABLE
 from diagnose_api.store.migrations import pending_migrations
+from diagnose_api.store.queries import RUN_COLUMNS
+from diagnose_api.store.queries import list_runs_query
 from diagnose_api.store.records import AppendResult
 from diagnose_api.store.records import EpochRow
 from diagnose_api.store.records import Run
@@ -58,8 +60,6 @@ POOL_TIMEOUT_SECONDS = 10.0
 # rest serve threaded workers and the Flask development server.
 POOL_MIN_SIZE = 1
 POOL_MAX_SIZE = 4
-
-RUN_COLUMNS = "runs.id, runs.name, runs.tags, runs.stop_rule, runs.created_at"
 
 
 class PostgresStore:
@@ -155,32 +155,14 @@ class PostgresStore:
         if tag is not None:
             check_tag(tag)
 
-        keyset = None if cursor is None else decode_cursor(cursor)
+        after = None
+        if cursor is not None:
+            keyset = decode_cursor(cursor)
+            after = (keyset.created_at, keyset.run_id)
 
-        if tag is None:
-            sql = f"SELECT {RUN_COLUMNS} FROM runs"
-            key = ("runs.created_at", "runs.id")
-            conditions: list[str] = []
-            parameters: list[object] = []
-        else:
-            sql = (
-                f"SELECT {RUN_COLUMNS} FROM run_tags "
-                "JOIN runs ON runs.id = run_tags.run_id"
-            )
-            key = ("run_tags.created_at", "run_tags.run_id")
-            conditions = ["run_tags.tag = %s"]
-            parameters = [tag]
-
-        if keyset is not None:
-            conditions.append(f"({key[0]}, {key[1]}) < (%s, %s)")
-            parameters += [keyset.created_at, keyset.run_id]
-
-        if conditions:
-            sql += " WHERE " + " AND ".join(conditions)
-
-        sql += f" ORDER BY {key[0]} DESC, {key[1]} DESC LIMIT %s"
-        parameters.append(limit + 1)
-
+        sql, parameters = list_runs_query(
+            tag=tag, after=after, limit=limit + 1, placeholder="%s"
+        )
         with self._connection() as connection:
             rows = connection.execute(sql, parameters).fetchall()
 

@@ -34,6 +34,8 @@ from diagnose_api.store.keyset import to_microseconds
 from diagnose_api.store.migrations import SQLITE_MIGRATIONS
 from diagnose_api.store.migrations import SQLITE_VERSION_TABLE
 from diagnose_api.store.migrations import pending_migrations
+from diagnose_api.store.queries import RUN_COLUMNS
+from diagnose_api.store.queries import list_runs_query
 from diagnose_api.store.records import AppendResult
 from diagnose_api.store.records import EpochRow
 from diagnose_api.store.records import Run
@@ -50,15 +52,14 @@ BUSY_TIMEOUT_SECONDS = 10.0
 # Pause between attempts to switch a busy database file to WAL mode.
 WAL_RETRY_SECONDS = 0.01
 
-RUN_COLUMNS = "runs.id, runs.name, runs.tags, runs.stop_rule, runs.created_at"
-
 
 class SQLiteStore:
     """``RunStore`` on one SQLite file.
 
-    Connections are opened lazily, one per thread and process: a connection
-    inherited through ``fork`` is never used, because SQLite forbids
-    carrying an open connection into a child process. Opening the store
+    Connections are opened lazily, one per thread and process. A connection
+    inherited through ``fork`` is never used, because SQLite's documentation
+    warns that a connection carried into a child process can corrupt the
+    database. Opening the store
     switches the file to WAL mode and applies pending migrations.
 
     Parameters
@@ -127,32 +128,14 @@ class SQLiteStore:
         if tag is not None:
             check_tag(tag)
 
-        keyset = None if cursor is None else decode_cursor(cursor)
+        after = None
+        if cursor is not None:
+            keyset = decode_cursor(cursor)
+            after = (to_microseconds(keyset.created_at), keyset.run_id)
 
-        if tag is None:
-            sql = f"SELECT {RUN_COLUMNS} FROM runs"
-            key = ("runs.created_at", "runs.id")
-            conditions: list[str] = []
-            parameters: list[object] = []
-        else:
-            sql = (
-                f"SELECT {RUN_COLUMNS} FROM run_tags "
-                "JOIN runs ON runs.id = run_tags.run_id"
-            )
-            key = ("run_tags.created_at", "run_tags.run_id")
-            conditions = ["run_tags.tag = ?"]
-            parameters = [tag]
-
-        if keyset is not None:
-            conditions.append(f"({key[0]}, {key[1]}) < (?, ?)")
-            parameters += [to_microseconds(keyset.created_at), keyset.run_id]
-
-        if conditions:
-            sql += " WHERE " + " AND ".join(conditions)
-
-        sql += f" ORDER BY {key[0]} DESC, {key[1]} DESC LIMIT ?"
-        parameters.append(limit + 1)
-
+        sql, parameters = list_runs_query(
+            tag=tag, after=after, limit=limit + 1, placeholder="?"
+        )
         with _translate_errors(self.path):
             rows = self._connection().execute(sql, parameters).fetchall()
 
