@@ -21,12 +21,11 @@ log() {
 
 find_bindir() {
     # The newest installed major version, for example /usr/lib/postgresql/15/bin.
-    local candidates
-    candidates=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V) || true
-    echo "${candidates##*$'\n'}"
+    find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null |
+        sort -V | tail -n 1
 }
 
-bindir=$(find_bindir)
+bindir=$(find_bindir || true)
 if [[ -z "$bindir" || ! -x "$bindir/initdb" ]]; then
     if [[ $EUID -ne 0 ]]; then
         log "PostgreSQL server binaries not found; install the postgresql package as root"
@@ -63,6 +62,9 @@ chmod 700 "$cluster"
 if [[ $EUID -eq 0 ]]; then
     chown postgres: "$cluster"
 fi
+# The postgres user may not be allowed into the caller's folder (a CI clone
+# under /root), and initdb fails when it cannot read its working directory.
+cd "$cluster"
 
 log "initdb in $cluster"
 as_owner "$bindir/initdb" --pgdata="$cluster/data" --username=postgres \

@@ -29,6 +29,8 @@ if [[ ! -f "$cluster/data/PG_VERSION" ]]; then
 fi
 
 bindir="/usr/lib/postgresql/$(cat "$cluster/data/PG_VERSION")/bin"
+# The postgres user may not be allowed into the caller's folder.
+cd /
 if [[ $EUID -eq 0 ]]; then
     runuser -u postgres -- "$bindir/pg_ctl" --pgdata="$cluster/data" --mode=fast --wait stop >&2
 else
