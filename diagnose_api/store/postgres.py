@@ -279,11 +279,14 @@ def _insert_new(
     connection: psycopg.Connection[Any], run_id: str, rows: list[EpochRow]
 ) -> set[float]:
     """Insert the rows whose epoch is not stored yet; return their epochs."""
+    # %b sends the arrays in binary. In text format psycopg escapes every
+    # JSON string of the text array with a regular expression, which took
+    # more than half the time of a 100,000-row append.
     cursor = connection.execute(
         """
         INSERT INTO epochs (run_id, epoch, metrics)
         SELECT %s, item.epoch, item.metrics
-        FROM unnest(%s::double precision[], %s::text[]) AS item (epoch, metrics)
+        FROM unnest(%b::double precision[], %b::text[]) AS item (epoch, metrics)
         ORDER BY item.epoch
         ON CONFLICT (run_id, epoch) DO NOTHING
         RETURNING epoch
@@ -305,7 +308,7 @@ def _stored_metrics(
 
     cursor = connection.execute(
         "SELECT epoch, metrics FROM epochs "
-        "WHERE run_id = %s AND epoch = ANY(%s::double precision[])",
+        "WHERE run_id = %s AND epoch = ANY(%b::double precision[])",
         (run_id, [row.epoch for row in rows]),
     )
     return {epoch: decode_metrics(text) for epoch, text in cursor.fetchall()}

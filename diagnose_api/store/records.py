@@ -131,7 +131,10 @@ class MetricConflict:
 
 
 def _check_epoch(epoch: object) -> float:
-    if isinstance(epoch, bool) or not isinstance(epoch, Real):
+    # The exact type test skips the slower numbers.Real check for plain floats.
+    if type(epoch) is not float and (
+        isinstance(epoch, bool) or not isinstance(epoch, Real)
+    ):
         raise TypeError(f"epoch must be a real number, got {epoch!r}")
 
     value = float(epoch)
@@ -157,8 +160,8 @@ def _check_metrics(epoch: float, metrics: object) -> dict[str, float | None]:
                 f"got {name!r}"
             )
 
-        if value is None:
-            checked[name] = None
+        if value is None or type(value) is float:
+            checked[name] = value
             continue
 
         if isinstance(value, bool) or not isinstance(value, Real):
