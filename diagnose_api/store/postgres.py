@@ -52,9 +52,13 @@ if TYPE_CHECKING:
     import psycopg_pool
 
 # Seconds libpq waits for a new connection when the URL sets no
-# connect_timeout, and a request waits for a free pooled connection.
-CONNECT_TIMEOUT_SECONDS = 10
-POOL_TIMEOUT_SECONDS = 10.0
+# connect_timeout, and a call waits for a working pooled connection before it
+# raises StoreUnavailable. While the server is down every call waits this
+# long, so it stays short: a sync gunicorn worker is blocked meanwhile.
+CONNECT_TIMEOUT_SECONDS = 5
+POOL_TIMEOUT_SECONDS = 5.0
+# Shorter wait for ping(), which readiness probes call with their own timeout.
+PING_TIMEOUT_SECONDS = 2.0
 
 # Connections per process. A sync gunicorn worker uses one at a time; the
 # rest serve threaded workers and the Flask development server.
@@ -224,7 +228,7 @@ class PostgresStore:
         ]
 
     def ping(self) -> None:
-        with self._connection() as connection:
+        with self._connection(timeout=PING_TIMEOUT_SECONDS) as connection:
             connection.execute("SELECT max(version) FROM schema_version")
 
     def close(self) -> None:
@@ -235,9 +239,17 @@ class PostgresStore:
             pool.close()
 
     @contextmanager
-    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
-        """Lend a pooled autocommit connection of this process."""
-        with self._translate_errors(), self._pool().connection() as connection:
+    def _connection(
+        self, timeout: float | None = None
+    ) -> Iterator[psycopg.Connection[Any]]:
+        """Lend a pooled autocommit connection of this process.
+
+        ``timeout`` overrides the pool's wait of ``POOL_TIMEOUT_SECONDS``.
+        """
+        with (
+            self._translate_errors(),
+            self._pool().connection(timeout=timeout) as connection,
+        ):
             yield connection
 
     def _pool(self) -> psycopg_pool.ConnectionPool[Any]:
