@@ -2,8 +2,8 @@
 
 Runs are listed by ``(created_at, id)`` descending. A cursor carries the key
 of the last run of a page, and the next page contains the runs whose key is
-strictly smaller, so runs created or deleted between two calls never shift
-a page the way an offset would. The cursor is URL-safe base64 of the JSON
+strictly smaller. Runs created or deleted between two calls therefore do
+not shift a page the way an offset would. The cursor is URL-safe base64 of the JSON
 array ``[created_at in microseconds since 1970-01-01 UTC, id]``, without
 padding; clients treat it as opaque.
 """
