@@ -1,0 +1,108 @@
+"""Rise of a loss series after its minimum, the evidence behind overfitting.
+
+Rule
+----
+With i* the position of the minimum finite value y*, the end level is the
+median of the last three finite values after i* (``end_level``), and
+
+    rise = end_level - y*,    rise_in_noise = rise / sigma,
+
+where sigma is the series' noise level (``noise.noise_scale``). The trend
+after the minimum is Kendall's tau over the points i* .. n-1.
+
+The recovered excursion is the largest bump the series made before its
+minimum and came back from,
+
+    excursion = max_{t < i*} (y(t) - min_{t' <= t} y(t')).
+
+Noise from first differences misses slow wander; a rise no larger than a
+bump the run already recovered from is no evidence of overfitting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from diagnose_api.analysis.trends import kendall
+
+
+def end_level(values: np.ndarray, n_tail: int = 3) -> float:
+    """Robust level at the end of a series: the median of its last finite values.
+
+    One noisy tail epoch cannot move a median of three, so a large U-shape
+    with a single low last value still reads as risen.
+    """
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return float("nan")
+    return float(np.median(finite[-n_tail:]))
+
+
+# A value this many times the minimum is an explosion (divergence), not a rise.
+EXPLOSION_FACTOR = 100.0
+
+
+@dataclass(frozen=True)
+class Rise:
+    """How far, and how surely, a series rose after its minimum."""
+
+    best_index: int
+    best_value: float
+    end_value: float
+    rise: float
+    noise: float
+    n_after: int
+    tau: float
+    p_value: float
+    excursion: float = 0.0
+    max_after: float = float("nan")
+
+    @property
+    def exploded(self) -> bool:
+        """Whether a value after the minimum exceeds 100 times its magnitude."""
+        return bool(self.max_after >= EXPLOSION_FACTOR * abs(self.best_value))
+
+    @property
+    def rise_in_noise(self) -> float:
+        return self.rise / self.noise if self.noise > 0 else float("inf")
+
+    @property
+    def tolerance(self) -> float:
+        """The rise that noise and earlier recovered bumps can explain."""
+        return max(2 * self.noise, self.excursion)
+
+
+def measure_rise(epochs: np.ndarray, values: np.ndarray, noise: float) -> Rise | None:
+    """Measure the rise after the minimum; None when no value is finite."""
+    finite = np.isfinite(values)
+    if not finite.any():
+        return None
+    best_index = int(np.nanargmin(np.where(finite, values, np.nan)))
+    after = values[best_index + 1 :]
+    after = after[np.isfinite(after)]
+    best_value = float(values[best_index])
+    before = values[:best_index]
+    before = before[np.isfinite(before)]
+    excursion = 0.0
+    if before.size:
+        excursion = float(np.max(before - np.minimum.accumulate(before)))
+    if after.size == 0:
+        return Rise(best_index, best_value, best_value, 0.0, noise, 0, 0.0, 1.0, excursion)
+    end_value = end_level(after)
+    segment = values[best_index:]
+    mask = np.isfinite(segment)
+    tau, p_value = kendall(epochs[best_index:][mask], segment[mask])
+    return Rise(
+        best_index=best_index,
+        best_value=best_value,
+        end_value=end_value,
+        rise=end_value - best_value,
+        noise=noise,
+        n_after=int(after.size),
+        tau=tau,
+        p_value=p_value,
+        excursion=excursion,
+        max_after=float(np.max(np.abs(after))),
+    )

@@ -1,0 +1,92 @@
+"""Trend of a series: robust slope and Mann-Kendall significance.
+
+Rule
+----
+Over the points (x_i, y_i) of a window, the direction is
+
+* ``rising`` if Kendall's tau > 0 with p < alpha,
+* ``falling`` if tau < 0 with p < alpha,
+* ``flat`` otherwise, and ``unknown`` with fewer than 3 points.
+
+The slope is the Theil-Sen estimator, median_{i<j} (y_j - y_i) / (x_j - x_i),
+in units per epoch. Theil-Sen costs O(m^2) in time and memory, so windows
+longer than ``MAX_THEIL_SEN_POINTS`` are subsampled evenly for the slope;
+the Kendall test, O(m log m) in scipy, always sees every point.
+
+References
+----------
+Sen, P. K. (1968). Estimates of the regression coefficient based on
+Kendall's tau. JASA 63(324), 1379-1389.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import kendalltau
+from scipy.stats import theilslopes
+
+from diagnose_api.analysis.result import Trend
+
+MAX_THEIL_SEN_POINTS = 400
+MIN_WINDOW = 5
+
+
+def recent_window_start(n: int) -> int:
+    """Start position of the recent window over ``n`` points: the last third.
+
+    The window holds at least ``MIN_WINDOW`` points (all of them when the
+    series is shorter), so a 5-epoch log is judged on all 5.
+    """
+    size = max(MIN_WINDOW, int(np.ceil(n / 3)))
+    return max(0, n - size)
+
+
+def kendall(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Kendall's tau and its two-sided p-value; (0, 1) when undefined."""
+    if x.size < 3 or np.ptp(y) == 0:
+        return 0.0, 1.0
+    result = kendalltau(x, y)
+    tau = float(result.statistic)
+    p_value = float(result.pvalue)
+    if not np.isfinite(tau) or not np.isfinite(p_value):
+        return 0.0, 1.0
+    return tau, p_value
+
+
+def theil_sen_slope(x: np.ndarray, y: np.ndarray) -> float:
+    """Theil-Sen slope, on an even subsample when the window is long."""
+    if x.size > MAX_THEIL_SEN_POINTS:
+        index = np.linspace(0, x.size - 1, MAX_THEIL_SEN_POINTS).astype(np.int64)
+        x = x[index]
+        y = y[index]
+    return float(theilslopes(y, x).slope)
+
+
+def fit_trend(name: str, x: np.ndarray, y: np.ndarray, alpha: float) -> Trend:
+    """Fit the trend of finite points (x, y), x increasing."""
+    if x.size < 3:
+        return Trend(
+            series=name,
+            window_start=float(x[0]) if x.size else float("nan"),
+            window_end=float(x[-1]) if x.size else float("nan"),
+            n_points=int(x.size),
+            slope=None,
+            p_value=None,
+            direction="unknown",
+        )
+    tau, p_value = kendall(x, y)
+    slope = 0.0 if np.ptp(y) == 0 else theil_sen_slope(x, y)
+    direction = "flat"
+    if p_value < alpha and tau > 0:
+        direction = "rising"
+    elif p_value < alpha and tau < 0:
+        direction = "falling"
+    return Trend(
+        series=name,
+        window_start=float(x[0]),
+        window_end=float(x[-1]),
+        n_points=int(x.size),
+        slope=slope,
+        p_value=p_value,
+        direction=direction,
+    )

@@ -1,0 +1,60 @@
+"""Settings, read from ``DIAGNOSE_``-prefixed environment variables.
+
+``load_settings`` is called by the application factory, never at import, so
+tests and the factory's ``config`` argument can override any value.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+# name -> (default, parser). Every setting is documented in the README.
+DEFAULTS: dict[str, tuple[Any, Any]] = {
+    # Largest request body in bytes (413 above it).
+    "MAX_CONTENT_LENGTH": (32 * 1024 * 1024, int),
+    # Largest number of epochs (points) in one series.
+    "MAX_EPOCHS": (200_000, int),
+    # Largest number of series in one history.
+    "MAX_SERIES": (64, int),
+    # Largest number of runs in one batch request.
+    "MAX_BATCH_RUNS": (200, int),
+    # Logging level of the service's own loggers.
+    "LOG_LEVEL": ("INFO", str),
+    # Run store: PostgreSQL URL; when empty, a SQLite file at SQLITE_PATH.
+    "DATABASE_URL": ("", str),
+    "SQLITE_PATH": ("var/diagnose-api.sqlite3", str),
+}
+PREFIX = "DIAGNOSE_"
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Return the settings: defaults, then environment variables, then overrides.
+
+    Raises
+    ------
+    ValueError
+        If an environment variable does not parse, naming the variable.
+    """
+    environ = os.environ if environ is None else environ
+    settings: dict[str, Any] = {}
+    for name, (default, parse) in DEFAULTS.items():
+        raw = environ.get(PREFIX + name)
+        if raw is None:
+            settings[name] = default
+            continue
+        try:
+            settings[name] = parse(raw)
+        except ValueError as error:
+            raise ValueError(
+                f"environment variable {PREFIX}{name}={raw!r} is invalid: {error}"
+            ) from None
+    for name in ("MAX_CONTENT_LENGTH", "MAX_EPOCHS", "MAX_SERIES", "MAX_BATCH_RUNS"):
+        if settings[name] <= 0:
+            raise ValueError(f"{PREFIX}{name} must be a positive integer")
+    settings.update(overrides or {})
+    return settings

@@ -1,0 +1,169 @@
+"""The OpenAPI document, generated from the marshmallow schemas with apispec.
+
+``openapi.yaml`` at the repository root is this module's output, committed;
+a test fails when it differs from what the code generates. Regenerate with
+``diagnose-api openapi > openapi.yaml`` or ``make openapi``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import fields
+
+from diagnose_api import __version__
+from diagnose_api.schemas.diagnosis import DiagnosisSchema
+from diagnose_api.schemas.fields import FiniteFloat
+from diagnose_api.schemas.fields import JsonObject
+from diagnose_api.schemas.fields import NumericSeries
+from diagnose_api.schemas.problem import ProblemSchema
+from diagnose_api.schemas.request import DiagnoseRequestSchema
+from diagnose_api.schemas.request import HistoryField
+
+OPENAPI_VERSION = "3.0.3"
+SERIES_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "minItems": 1,
+    "items": {"type": "number", "nullable": True},
+    "description": "One value per epoch; null where none was logged. The NaN "
+    "and Infinity tokens of Python's json module are accepted.",
+}
+
+PROBLEM_RESPONSES = {
+    "400": "The body is not valid JSON.",
+    "413": "The body exceeds DIAGNOSE_MAX_CONTENT_LENGTH.",
+    "415": "The content type is not supported.",
+    "422": "The request failed validation; 'errors' names each field.",
+}
+
+
+def _custom_fields(self: Any, field: fields.Field, **kwargs: Any) -> dict[str, Any]:
+    if isinstance(field, NumericSeries):
+        schema = {k: v for k, v in SERIES_SCHEMA.items() if k != "description"}
+        if not field.allow_null:
+            schema["items"] = {"type": "number"}
+        return schema
+    if isinstance(field, HistoryField):
+        return {"type": "object", "additionalProperties": SERIES_SCHEMA, "minProperties": 1}
+    if isinstance(field, JsonObject):
+        return {"type": "object", "additionalProperties": True}
+    if isinstance(field, FiniteFloat):
+        return {"type": "number"}
+    return {}
+
+
+def problem_responses(codes: list[str]) -> dict[str, Any]:
+    return {
+        code: {
+            "description": PROBLEM_RESPONSES[code],
+            "content": {"application/problem+json": {"schema": "Problem"}},
+        }
+        for code in codes
+    }
+
+
+def build_spec() -> APISpec:
+    """Build the OpenAPI document of every route."""
+    plugin = MarshmallowPlugin()
+    spec = APISpec(
+        title="diagnose-api",
+        version=__version__,
+        openapi_version=OPENAPI_VERSION,
+        plugins=[plugin],
+        info={
+            "description": "Reads the per-epoch loss and accuracy histories of a "
+            "training run and tells whether the model is overfitting, since "
+            "which epoch, how badly, and what to do about it.",
+            "license": {"name": "MIT"},
+        },
+    )
+    plugin.converter.add_attribute_function(_custom_fields)
+    spec.components.schema("Problem", schema=ProblemSchema)
+    spec.components.schema("DiagnoseRequest", schema=DiagnoseRequestSchema)
+    spec.components.schema("Diagnosis", schema=DiagnosisSchema)
+
+    spec.path(
+        path="/v1/diagnoses",
+        operations={
+            "post": {
+                "operationId": "createDiagnosis",
+                "summary": "Diagnose one training history",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": "DiagnoseRequest"}},
+                },
+                "responses": {
+                    "200": {
+                        "description": "The diagnosis.",
+                        "content": {"application/json": {"schema": "Diagnosis"}},
+                    },
+                    **problem_responses(["400", "413", "415", "422"]),
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/healthz",
+        operations={
+            "get": {
+                "operationId": "healthz",
+                "summary": "Liveness probe",
+                "responses": {
+                    "200": {
+                        "description": "The process serves requests.",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {"status": {"type": "string"}},
+                                    "required": ["status"],
+                                }
+                            }
+                        },
+                    }
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/openapi.yaml",
+        operations={
+            "get": {
+                "operationId": "openapi",
+                "summary": "This OpenAPI document",
+                "responses": {
+                    "200": {
+                        "description": "OpenAPI 3.0 document.",
+                        "content": {"application/yaml": {"schema": {"type": "string"}}},
+                    }
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/docs",
+        operations={
+            "get": {
+                "operationId": "docs",
+                "summary": "API reference page (Swagger UI, served offline)",
+                "responses": {
+                    "200": {
+                        "description": "HTML page.",
+                        "content": {"text/html": {"schema": {"type": "string"}}},
+                    }
+                },
+            }
+        },
+    )
+    return spec
+
+
+def spec_yaml() -> str:
+    """Return the OpenAPI document as YAML, as committed in openapi.yaml."""
+    return build_spec().to_yaml()
+
+
+if __name__ == "__main__":
+    print(spec_yaml(), end="")
