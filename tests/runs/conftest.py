@@ -6,6 +6,8 @@ PostgreSQL tests follow the rule of ``postgres_support``: skipped without
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +21,9 @@ from postgres_support import truncate_data_tables
 from postgres_support import with_search_path
 from runs_support import close_store
 from runs_support import make_app
+from runs_support import serve_in_thread
+from scripted_server import Reply
+from scripted_server import ScriptedServer
 
 from diagnose_api.store import open_store
 
@@ -58,3 +63,37 @@ def runs_app(tmp_path: Path, database_url: str) -> Iterator[Flask]:
 @pytest.fixture()
 def runs_client(runs_app: Flask) -> FlaskClient:
     return runs_app.test_client()
+
+
+@pytest.fixture(scope="module")
+def live_service_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The service over real HTTP in a thread of the test process, on SQLite."""
+    app = make_app(tmp_path_factory.mktemp("service"))
+    with serve_in_thread(app) as url:
+        yield url
+    close_store(app)
+
+
+@pytest.fixture()
+def scripted() -> Iterator[Callable[..., tuple[ScriptedServer, str]]]:
+    """Start a ScriptedServer on 127.0.0.1 for a script; stop them all after."""
+    servers: list[ScriptedServer] = []
+    threads: list[threading.Thread] = []
+
+    def start(*script: Reply) -> tuple[ScriptedServer, str]:
+        server = ScriptedServer(list(script))
+        thread = threading.Thread(
+            target=server.serve_forever, args=(0.05,), daemon=True
+        )
+        thread.start()
+        servers.append(server)
+        threads.append(thread)
+        return server, f"http://127.0.0.1:{server.server_port}"
+
+    yield start
+
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+    for thread in threads:
+        thread.join()

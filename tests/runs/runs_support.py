@@ -63,7 +63,7 @@ def close_store(app: Flask) -> None:
 def serve_in_thread(app: Flask) -> Iterator[str]:
     """Serve ``app`` over real HTTP on a free 127.0.0.1 port; yield its URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
@@ -74,7 +74,7 @@ def serve_in_thread(app: Flask) -> Iterator[str]:
 
 
 def require_module(name: str) -> ModuleType:
-    """Import a test dependency, or skip (fail in CI) without it."""
+    """Import a test dependency, or skip the module (fail in CI) without it."""
     try:
         return importlib.import_module(name)
     except ImportError as error:
@@ -82,7 +82,7 @@ def require_module(name: str) -> ModuleType:
 
     if running_in_ci():
         pytest.fail(f"{name} tests cannot run in CI: {reason}")
-    pytest.skip(reason)
+    pytest.skip(reason, allow_module_level=True)
 
 
 OPENAPI_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
