@@ -78,8 +78,8 @@ def diagnose_run(
     result = diagnose(request_data.history, request_data.options)
     keras = result.early_stopping.get("keras")
     if keras is None:
-        # Without a monitored series no stop rule runs; the schema's checks
-        # make this unreachable today, since every history has a loss.
+        # No stop rule runs without a monitored series. The schema requires
+        # a loss series, so this branch only guards against later changes.
         return RunDiagnosis(
             run_id=run.id,
             n_epochs=n_epochs,

@@ -50,8 +50,8 @@ class LazyRunStore:
         pid = os.getpid()
         with self._lock:
             if self._store is None or self._pid != pid:
-                # A store inherited through fork is dropped, not closed: its
-                # connections belong to the parent process.
+                # A store inherited through fork is dropped, not closed,
+                # because its connections belong to the parent process.
                 self._store = open_store(self.url, self.sqlite_path)
                 self._pid = pid
             return self._store

@@ -111,6 +111,8 @@ def append_epochs(run_id: str) -> dict[str, Any]:
     """Append one epoch object, or ``{"epochs": [...]}``, idempotently by epoch."""
     _check_run_id(run_id)
     rows, paths = _load_epochs(json_body())
+    # NOTE: a run's total epoch count is not capped here; past
+    # DIAGNOSE_MAX_EPOCHS its diagnosis fails with 409.
     try:
         result = run_store().append_epochs(run_id, rows)
     except RunNotFound:
@@ -125,7 +127,7 @@ def append_epochs(run_id: str) -> dict[str, Any]:
 
 @blueprint.get("/v1/runs/<run_id>/diagnosis")
 def get_diagnosis(run_id: str) -> dict[str, Any]:
-    """Diagnose the epochs stored so far and say whether training should stop."""
+    """Diagnose the epochs stored so far and report whether training should stop."""
     run, rows = _load_run(run_id)
     try:
         result = diagnose_run(run, rows, current_app.config)

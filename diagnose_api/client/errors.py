@@ -10,14 +10,14 @@ class ClientError(Exception):
 
 
 class TransportError(ClientError):
-    """The service could not be reached, or did not answer in time.
+    """The service could not be reached, or did not respond in time.
 
     Raised after the last retry; ``__cause__`` is the last ``OSError``.
     """
 
 
 class ApiError(ClientError):
-    """The service answered with an error status.
+    """The service returned an error status.
 
     The attributes are the members of the ``application/problem+json`` body
     (RFC 9457). A body that is not a problem document leaves ``errors``

@@ -163,7 +163,11 @@ class DiagnoseClient:
         return result
 
     def delete_run(self, run_id: str) -> None:
-        """Delete the run and its epochs."""
+        """Delete the run and its epochs.
+
+        NOTE: when a response is lost and the retried DELETE finds the run
+        already gone, this raises ``ApiError`` with status 404.
+        """
         self._request("DELETE", self._run_path(run_id))
 
     def list_runs(

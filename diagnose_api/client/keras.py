@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 
 class DiagnoseCallback(keras.callbacks.Callback):
-    """Report each epoch's logs to a live run and stop when its stop rule says so.
+    """Report each epoch's logs to a live run and stop when its stop rule stops.
 
     The run is created on train begin with the stop rule ``monitor``,
     ``patience``, ``min_delta`` and ``mode``. At each epoch end the logs are

@@ -37,8 +37,8 @@ class DiagnoseCallback(Callback):
     """Report ``trainer.callback_metrics`` to a live run and stop on its advice.
 
     The run is created when fitting starts, with the stop rule ``monitor``,
-    ``patience``, ``min_delta`` and ``mode``; the service replays Keras
-    ``EarlyStopping`` with it on the stored epochs. An epoch is reported as
+    ``patience``, ``min_delta`` and ``mode``. The service replays Keras
+    ``EarlyStopping`` with that rule on the stored epochs. An epoch is reported as
     ``trainer.current_epoch + 1``.
 
     Validation ends before the training epoch does, and at that point

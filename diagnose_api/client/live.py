@@ -127,11 +127,17 @@ class LiveRunReporter:
         if not self._enabled:
             return None
 
-        values = scalar_metrics(metrics)
+        try:
+            values = scalar_metrics(metrics)
+            number = float(epoch)
+        except Exception as error:  # noqa: BLE001 - nothing may reach training
+            self._warn(f"diagnose-api cannot report epoch {epoch!r}: {error!r}")
+            return None
+
         if not values:
             return None
 
-        self._pending[float(epoch)] = values
+        self._pending[number] = values
         if self._epochs_to_skip > 0:
             self._epochs_to_skip -= 1
             return None
@@ -140,7 +146,11 @@ class LiveRunReporter:
         if response is None:
             return None
 
-        return advice_from(float(epoch), response)
+        try:
+            return advice_from(number, response)
+        except (KeyError, TypeError, ValueError) as error:
+            self._warn(f"diagnose-api returned an invalid diagnosis: {error!r}")
+            return None
 
     def _call(
         self, step: Callable[[list[str]], dict[str, Any]]
@@ -164,7 +174,7 @@ class LiveRunReporter:
 
         if self._failures:
             logger.info(
-                "diagnose-api answered again after %d failure(s)", self._failures
+                "diagnose-api responded again after %d failure(s)", self._failures
             )
         self._failures = 0
         return response

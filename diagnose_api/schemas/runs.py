@@ -43,7 +43,7 @@ EPOCH_KEY = "epoch"
 EPOCH_EXAMPLE = '{"epoch": 3, "loss": 0.41, "val_loss": 0.52}'
 DEFAULT_MAX_SERIES = 64
 DEFAULT_MAX_EPOCHS = 200_000
-# The largest float64 is about 1.798e308; larger JSON integers overflow.
+# JSON integers above the largest float64 (about 1.798e308) overflow float().
 MAX_FLOAT = 1.7976931348623157e308
 
 
@@ -172,8 +172,8 @@ class CreateRunSchema(Schema):
     def make_request(
         self, data: dict[str, Any], original: Any, **kwargs: Any
     ) -> CreateRunRequest:
-        # The options are stored as sent (they passed OptionsSchema above), so
-        # that defaults left out by the client are applied when diagnosing.
+        # The options are stored as the client sent them, after OptionsSchema
+        # checked them, so that omitted ones take the defaults at diagnosis.
         stop_rule = original.get("options") or {}
         return CreateRunRequest(
             name=data["name"], tags=list(data["tags"]), stop_rule=dict(stop_rule)

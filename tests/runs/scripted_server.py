@@ -1,4 +1,4 @@
-"""A local HTTP server that answers from a script, for client tests."""
+"""A local HTTP server that replies from a script, for client tests."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> Reply:
 
 
 class ScriptedServer(ThreadingHTTPServer):
-    """Answers each request with the next reply of its script, the last one repeated."""
+    """An HTTP server that sends the next reply of its script, repeating the last."""
 
     def __init__(self, script: list[Reply]) -> None:
         super().__init__(("127.0.0.1", 0), ScriptedHandler)

@@ -31,7 +31,7 @@ def fast_client(url: str, **kwargs: Any) -> DiagnoseClient:
     return DiagnoseClient(url, **kwargs)
 
 
-def test_retries_503_until_answer(scripted: Any) -> None:
+def test_retries_503_until_success(scripted: Any) -> None:
     unavailable = problem(503, "Service unavailable", "retry later")
     server, url = scripted(unavailable, unavailable, Reply(200, {"id": RUN_ID}))
     assert fast_client(url).get_run(RUN_ID) == {"id": RUN_ID}

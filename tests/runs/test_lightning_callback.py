@@ -125,7 +125,7 @@ def test_lightning_stops_at_rule_epoch(
     assert service_warnings(caught) == 0
     assert trainer.current_epoch == n_trained
     assert [row["epoch"] for row in run["epochs"]] == list(range(1, n_trained + 1))
-    # Each epoch holds that epoch's training and validation metrics.
+    # Each epoch contains that epoch's training and validation metrics.
     for row, recorded in zip(run["epochs"], recorder.epochs, strict=True):
         assert row == {"epoch": row["epoch"], **recorded}
 
