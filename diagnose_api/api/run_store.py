@@ -8,6 +8,7 @@ it, from the ``DATABASE_URL`` and ``SQLITE_PATH`` settings.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import threading
 from pathlib import Path
@@ -17,6 +18,7 @@ from flask import current_app
 
 from diagnose_api.store import RunStore
 from diagnose_api.store import open_store
+from diagnose_api.store.factory import POSTGRES_SCHEMES
 
 STORE_KEY = "diagnose_api.run_store"
 
@@ -71,10 +73,30 @@ class LazyRunStore:
 
 
 def install_run_store(app: Flask) -> LazyRunStore:
-    """Attach a ``LazyRunStore`` built from the app's settings to ``app``."""
-    lazy_store = LazyRunStore(
-        app.config["DATABASE_URL"], Path(app.config["SQLITE_PATH"])
-    )
+    """Attach a ``LazyRunStore`` built from the app's settings to ``app``.
+
+    Raises
+    ------
+    ValueError
+        If ``DATABASE_URL`` is set but is not a PostgreSQL URL.
+    ImportError
+        If ``DATABASE_URL`` is set and psycopg is not installed.
+    """
+    url = app.config["DATABASE_URL"]
+    # Checked here so that a misconfigured service fails at startup rather
+    # than on every request.
+    if url and not url.startswith(POSTGRES_SCHEMES):
+        raise ValueError(
+            "DIAGNOSE_DATABASE_URL must start with postgresql:// or be empty to "
+            "use SQLite"
+        )
+
+    if url and importlib.util.find_spec("psycopg") is None:
+        raise ImportError(
+            "DIAGNOSE_DATABASE_URL needs psycopg: pip install 'diagnose-api[postgres]'"
+        )
+
+    lazy_store = LazyRunStore(url, Path(app.config["SQLITE_PATH"]))
     app.extensions[STORE_KEY] = lazy_store
     # NOTE: /readyz is not on main yet; register lazy_store.ping as its "store" check.
     return lazy_store

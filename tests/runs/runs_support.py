@@ -22,13 +22,13 @@ from diagnose_api import create_app
 from diagnose_api.api.run_store import STORE_KEY
 
 # A U-shaped validation loss: best at epoch 4, then rising.
-U_SHAPED = {
+U_SHAPED: dict[str, list[float | None]] = {
     "loss": [1.2, 0.9, 0.7, 0.55, 0.45, 0.37, 0.3, 0.25, 0.21, 0.18],
     "val_loss": [1.0, 0.8, 0.65, 0.6, 0.62, 0.66, 0.7, 0.75, 0.8, 0.86],
 }
 
 
-def epoch_objects(history: dict[str, list[float]]) -> list[dict[str, Any]]:
+def epoch_objects(history: dict[str, list[float | None]]) -> list[dict[str, Any]]:
     """One ``{"epoch": n, ...}`` object per epoch, numbered from 1."""
     n_epochs = len(next(iter(history.values())))
     return [

@@ -111,7 +111,10 @@ def test_api_error_from_plain_body(scripted: Any) -> None:
 
 def test_sends_key_and_nan_tokens(scripted: Any) -> None:
     server, url = scripted(Reply(200, {"status": "diverged"}))
-    history = {"loss": [0.9, math.nan, math.inf], "val_loss": [1.0, None, 0.8]}
+    history: dict[str, list[float | None]] = {
+        "loss": [0.9, math.nan, math.inf],
+        "val_loss": [1.0, None, 0.8],
+    }
     client = fast_client(url, api_key="secret-key")
     client.diagnose(history, epochs=[1, 2, 3], options={"patience": 2})
     received = server.received[0]

@@ -29,7 +29,7 @@ MAX_EPOCHS = 30
 PATIENCE = 2
 
 
-class TinyClassifier(pl.LightningModule):  # type: ignore[misc]
+class TinyClassifier(pl.LightningModule):  # type: ignore[misc,name-defined]
     """Two dense layers, trained with Adam at a high learning rate."""
 
     def __init__(self) -> None:
@@ -55,7 +55,7 @@ class TinyClassifier(pl.LightningModule):  # type: ignore[misc]
         return torch.optim.Adam(self.parameters(), lr=0.05)
 
 
-class MetricsRecorder(pl.Callback):  # type: ignore[misc]
+class MetricsRecorder(pl.Callback):  # type: ignore[misc,name-defined]
     """Keep ``callback_metrics`` at each train epoch end, as floats."""
 
     def __init__(self) -> None:
@@ -132,6 +132,7 @@ def test_lightning_stops_at_rule_epoch(
     val_loss = np.array([row["val_loss"] for row in run["epochs"]])
     replay = simulate_keras(val_loss, mode="min", patience=PATIENCE)
     assert replay.stopped_index is not None, "the model did not overfit"
+    assert replay.best_index is not None
     assert n_trained < MAX_EPOCHS
     assert n_trained == replay.stopped_index + 1
     assert callback.stopped_epoch == n_trained

@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from flask.testing import FlaskClient
 from runs_support import U_SHAPED
@@ -169,7 +170,7 @@ def test_out_of_order_appends_sorted(runs_client: FlaskClient) -> None:
 
 def test_nan_values_stored_and_reported(runs_client: FlaskClient, openapi: Any) -> None:
     run = create_run(runs_client)
-    history = {
+    history: dict[str, list[float | None]] = {
         "loss": [0.9, 0.7, math.nan, 0.5],
         "val_loss": [1.0, math.inf, 0.8, None],
     }
@@ -293,7 +294,7 @@ def test_should_stop_matches_replay(runs_client: FlaskClient) -> None:
     run = create_run(runs_client, options={"patience": 2})
     append(runs_client, run["id"], {"epochs": epoch_objects(U_SHAPED)})
     body = runs_client.get(f"/v1/runs/{run['id']}/diagnosis").get_json()
-    replay = simulate_keras(U_SHAPED["val_loss"], mode="min", patience=2)
+    replay = simulate_keras(np.array(U_SHAPED["val_loss"]), mode="min", patience=2)
     assert replay.stopped_index is not None
     assert body["stopped_epoch"] == replay.stopped_index + 1
     assert body["stop_reason"] == "patience_exhausted"
@@ -427,3 +428,8 @@ def test_unreachable_postgres_is_503(tmp_path: Path) -> None:
     assert client.get("/v1/runs").status_code == 503
     assert client.get(f"/v1/runs/{uuid.uuid4().hex}").status_code == 503
     close_store(app)
+
+
+def test_database_url_scheme_checked(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="must start with postgresql://"):
+        make_app(tmp_path, "mysql://db.example/runs")
