@@ -28,8 +28,8 @@ x, x^2, y and x y, so the search costs O(n).
 Notes
 -----
 Choosing the breakpoint by least squares makes the F test optimistic
-(Davies 1987); the alpha used is therefore a lower bound on the true
-false-alarm rate for series of pure noise.
+(Davies 1987). On series of pure noise the true false-alarm rate is
+therefore higher than alpha.
 
 References
 ----------
@@ -177,7 +177,7 @@ def find_divergence(
 def _train_rises(
     epochs: np.ndarray, train_loss: np.ndarray | None, start: int, alpha: float
 ) -> bool:
-    """Whether training loss fails to fall from position ``start`` on.
+    """Check whether training loss fails to fall from position ``start`` on.
 
     Curves part only while training loss keeps falling, so any upward Kendall
     tau counts here, significant or not.

@@ -48,7 +48,7 @@ def exploded(ctx: Context) -> bool:
 
 
 def loss_non_finite(ctx: Context, findings: dict[str, Finding]) -> tuple[bool, bool]:
-    """Whether a loss series has non-finite values, and whether they last."""
+    """Check whether a loss series has non-finite values, and whether they last."""
     finding = findings.get("non_finite")
     if finding is None:
         return False, False
