@@ -1,0 +1,286 @@
+"""Render a history and its diagnosis as a PNG or SVG image with matplotlib."""
+
+from __future__ import annotations
+
+import io
+import threading
+from typing import TYPE_CHECKING
+from typing import Any
+
+import numpy as np
+
+from diagnose_api.analysis.history import History
+from diagnose_api.analysis.history import Series
+from diagnose_api.analysis.result import Diagnosis
+from diagnose_api.analysis.smoothing import DEFAULT_WEIGHT
+from diagnose_api.analysis.smoothing import debiased_ema
+from diagnose_api.plots.decimate import minmax_indices
+from diagnose_api.plots.markers import Marker
+from diagnose_api.plots.markers import epoch_markers
+from diagnose_api.plots.markers import non_finite_epochs
+from diagnose_api.plots.markers import non_finite_marker
+from diagnose_api.plots.panels import Panel
+from diagnose_api.plots.panels import plan_panels
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+FORMATS = ("png", "svg")
+WIDTH_PX = 800
+PANEL_HEIGHT_PX = 320
+DPI = 100
+# Fixed margins in pixels: matplotlib's constrained layout would fit them to
+# the tick labels but makes each render about 50% slower.
+MARGIN_LEFT_PX = 72
+MARGIN_RIGHT_PX = 16
+MARGIN_TOP_PX = 26
+MARGIN_BOTTOM_PX = 44
+PANEL_GAP_PX = 40
+
+# Positions drawn per curve; a longer series is reduced to its bucket
+# minima and maxima, so a 100,000-epoch SVG stays small.
+MAX_DRAWN_POINTS = 4000
+# Non-finite epochs drawn as marks at the bottom of a panel.
+MAX_NON_FINITE_MARKS = 500
+# Curves with at most this many points also get a dot at each value.
+MAX_POINTS_WITH_DOTS = 60
+# Labels closer than this fraction of the x range are merged into one.
+LABEL_MERGE_FRACTION = 0.03
+# A loss panel whose positive values span more decades than this is log-scaled.
+LOG_SCALE_DECADES = 3.0
+
+SPLIT_COLORS = {"train": "#1f77b4", "val": "#d62728"}
+MARKER_STYLES: dict[str, dict[str, Any]] = {
+    "best": {"color": "#2ca02c", "linestyle": "-"},
+    "divergence": {"color": "#ff7f0e", "linestyle": "--"},
+    "stop": {"color": "#9467bd", "linestyle": "-."},
+    "non_finite": {"color": "#000000", "linestyle": ":"},
+}
+RC_PARAMS = {
+    # Keep SVG labels as <text> so that they stay searchable and selectable.
+    "svg.fonttype": "none",
+    # Fixed salt: matplotlib otherwise derives SVG element ids from a random one.
+    "svg.hashsalt": "diagnose-api",
+    "font.size": 9,
+}
+# No creation date, so that one input always gives the same bytes.
+METADATA: dict[str, dict[str, Any]] = {
+    "png": {"Software": None},
+    "svg": {"Date": None, "Creator": None},
+}
+
+# rcParams are global to the process; one lock keeps concurrent renders in
+# one process (threaded servers, the test client) from seeing each other's.
+_RENDER_LOCK = threading.Lock()
+
+
+def render_history(
+    history: History,
+    diagnosis: Diagnosis,
+    *,
+    fmt: str = "png",
+    smoothing: float = DEFAULT_WEIGHT,
+) -> bytes:
+    """Draw the loss and accuracy curves of a run with its diagnosis marked.
+
+    The loss panel, and an accuracy panel below it when accuracy is logged,
+    show each series raw (faint) and smoothed with TensorBoard's debiased
+    exponential moving average (solid). Vertical lines mark the best epoch,
+    the divergence epoch, the recommended stop epoch and the first
+    non-finite value; small crosses at the bottom of a panel mark every
+    non-finite value. The x axis is the run's own epoch numbering.
+
+    Parameters
+    ----------
+    history : History
+        The run's series.
+    diagnosis : Diagnosis
+        ``diagnose(history, options)``.
+    fmt : {"png", "svg"}
+        Image format. SVG keeps every label as text.
+    smoothing : float, default 0.6
+        Weight of the moving average, in [0, 1).
+
+    Returns
+    -------
+    bytes
+        The image, ``WIDTH_PX`` wide and ``PANEL_HEIGHT_PX`` high per panel
+        (at ``DPI``), byte-identical for identical input.
+
+    Raises
+    ------
+    ValueError
+        If ``fmt`` is not 'png' or 'svg', ``smoothing`` is outside [0, 1),
+        or the history has neither a loss nor an accuracy series.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt must be 'png' or 'svg', got {fmt!r}")
+    if not 0.0 <= smoothing < 1.0:
+        raise ValueError(f"smoothing must be in [0, 1), got {smoothing!r}")
+    panels = plan_panels(history)
+    markers = epoch_markers(diagnosis)
+
+    from matplotlib import rc_context
+    from matplotlib.figure import Figure
+
+    with _RENDER_LOCK, rc_context(RC_PARAMS):
+        height_px = PANEL_HEIGHT_PX * len(panels)
+        figure = Figure(figsize=(WIDTH_PX / DPI, height_px / DPI), dpi=DPI)
+        axes = figure.subplots(
+            len(panels),
+            1,
+            sharex=True,
+            squeeze=False,
+            gridspec_kw=margins(len(panels)),
+        )[:, 0]
+        for index, (ax, panel) in enumerate(zip(axes, panels)):
+            draw_panel(ax, history, panel, smoothing)
+            panel_markers = list(markers if index == 0 else ())
+            nan_marker = non_finite_marker(history, panel.names)
+            if nan_marker is not None:
+                panel_markers.append(nan_marker)
+                draw_non_finite_marks(ax, non_finite_epochs(history, panel.names))
+            unlabelled = () if index == 0 else markers
+            draw_markers(ax, history, tuple(panel_markers), unlabelled)
+            ax.legend(loc="best", fontsize=8)
+        axes[-1].set_xlabel("epoch")
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format=fmt, dpi=DPI, metadata=METADATA[fmt])
+    return buffer.getvalue()
+
+
+def margins(n_panels: int) -> dict[str, float]:
+    """Return the subplot parameters that give the fixed pixel margins."""
+    height_px = PANEL_HEIGHT_PX * n_panels
+    axes_height_px = (
+        height_px - MARGIN_TOP_PX - MARGIN_BOTTOM_PX - PANEL_GAP_PX * (n_panels - 1)
+    ) / n_panels
+    return {
+        "left": MARGIN_LEFT_PX / WIDTH_PX,
+        "right": 1.0 - MARGIN_RIGHT_PX / WIDTH_PX,
+        "top": 1.0 - MARGIN_TOP_PX / height_px,
+        "bottom": MARGIN_BOTTOM_PX / height_px,
+        "hspace": PANEL_GAP_PX / axes_height_px,
+    }
+
+
+def draw_panel(ax: Axes, history: History, panel: Panel, smoothing: float) -> None:
+    """Draw one panel's series, raw and smoothed, with its axis labels."""
+    from matplotlib.ticker import MaxNLocator
+
+    for split, name in (("train", panel.train), ("val", panel.val)):
+        if name is not None:
+            draw_series(ax, history, history.series[name], SPLIT_COLORS[split], smoothing)
+
+    ax.set_ylabel(panel.kind)
+    ax.set_title(
+        f"{panel.kind.capitalize()}: faint lines raw, solid lines smoothed "
+        f"(weight {smoothing:g})",
+        loc="left",
+        fontsize=9,
+    )
+    if panel.kind == "loss" and spans_decades(history, panel.names):
+        ax.set_yscale("log")
+    if np.all(history.epochs == np.round(history.epochs)):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(True, alpha=0.3)
+
+
+def draw_series(
+    ax: Axes, history: History, series: Series, color: str, smoothing: float
+) -> None:
+    """Draw the logged values of one series and their moving average.
+
+    Epochs without a logged value are skipped, so that a validation series
+    logged every k epochs is still one line; a NaN or an infinity breaks
+    the line instead.
+    """
+    logged = ~series.missing
+    epochs = history.epochs[logged]
+    values = series.values[logged]
+    finite = np.isfinite(values)
+    raw = np.where(finite, values, np.nan)
+    smoothed = np.where(finite, debiased_ema(values, smoothing), np.nan)
+
+    kept = minmax_indices(raw, MAX_DRAWN_POINTS)
+    dots = "o" if kept.size <= MAX_POINTS_WITH_DOTS else None
+    ax.plot(
+        epochs[kept], raw[kept], color=color, alpha=0.35, linewidth=1.0,
+        marker=dots, markersize=3,
+    )
+    ax.plot(epochs[kept], smoothed[kept], color=color, linewidth=1.8, label=series.name)
+
+
+def spans_decades(history: History, names: tuple[str, ...]) -> bool:
+    """Whether the finite values are all positive and span many decades."""
+    values = np.concatenate(
+        [history.series[name].values[history.series[name].observed] for name in names]
+    )
+    if values.size == 0 or values.min() <= 0:
+        return False
+    return bool(np.log10(values.max() / values.min()) > LOG_SCALE_DECADES)
+
+
+def draw_non_finite_marks(ax: Axes, epochs: np.ndarray) -> None:
+    """Put a cross at the bottom of the panel at each non-finite epoch."""
+    if epochs.size > MAX_NON_FINITE_MARKS:
+        positions = np.linspace(0, epochs.size - 1, MAX_NON_FINITE_MARKS)
+        epochs = epochs[np.unique(positions.round().astype(np.int64))]
+    ax.plot(
+        epochs,
+        np.full(epochs.size, 0.03),
+        linestyle="none",
+        marker="x",
+        markersize=6,
+        color=MARKER_STYLES["non_finite"]["color"],
+        transform=ax.get_xaxis_transform(),
+        label="non-finite value",
+    )
+
+
+def draw_markers(
+    ax: Axes,
+    history: History,
+    labelled: tuple[Marker, ...],
+    unlabelled: tuple[Marker, ...],
+) -> None:
+    """Draw a vertical line per marker and the labels of ``labelled``.
+
+    Labels of markers closer than ``LABEL_MERGE_FRACTION`` of the epoch
+    range are joined into one text, so that they do not overlap.
+    """
+    for marker in labelled + unlabelled:
+        ax.axvline(marker.epoch, linewidth=1.2, alpha=0.9, **MARKER_STYLES[marker.kind])
+
+    first = float(history.epochs[0])
+    span = float(history.epochs[-1]) - first or 1.0
+    for group in group_close(labelled, first, span):
+        fraction = (group[0].epoch - first) / span
+        on_right = fraction < 0.85
+        ax.annotate(
+            ", ".join(marker.label for marker in group),
+            xy=(group[0].epoch, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(3 if on_right else -3, -4),
+            textcoords="offset points",
+            rotation=90,
+            ha="left" if on_right else "right",
+            va="top",
+            fontsize=8,
+            color=MARKER_STYLES[group[0].kind]["color"],
+            bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "alpha": 0.8,
+                  "linewidth": 0},
+        )
+
+
+def group_close(
+    markers: tuple[Marker, ...], first: float, span: float
+) -> list[list[Marker]]:
+    """Group markers, in epoch order, whose epochs lie close on the x axis."""
+    groups: list[list[Marker]] = []
+    for marker in sorted(markers, key=lambda m: m.epoch):
+        if groups and (marker.epoch - groups[-1][0].epoch) / span < LABEL_MERGE_FRACTION:
+            groups[-1].append(marker)
+        else:
+            groups.append([marker])
+    return groups
