@@ -32,9 +32,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from diagnose_api.analysis.diagnose import diagnose
 from diagnose_api.analysis.history import History
 from diagnose_api.analysis.result import Diagnosis
+from diagnose_api.api.body import json_body
 from diagnose_api.api.diagnoses import diagnosis_schema
 from diagnose_api.api.diagnoses import load_request
-from diagnose_api.api.body import json_body
 from diagnose_api.errors import flatten_messages
 from diagnose_api.plots import describe_plot
 from diagnose_api.plots import epoch_markers
@@ -54,9 +54,29 @@ FILE_FIELD = "history_file"
 # The history of the README's first request, offered on the form as an example.
 EXAMPLE_HISTORY = {
     "loss": [1.0799, 0.8158, 0.6541, 0.5162, 0.3926, 0.2804, 0.1864, 0.1155, 0.0698],
-    "val_loss": [1.0686, 0.9982, 0.9794, 0.9962, 1.0285, 1.0956, 1.1609, 1.2688, 1.3471],
+    "val_loss": [
+        1.0686,
+        0.9982,
+        0.9794,
+        0.9962,
+        1.0285,
+        1.0956,
+        1.1609,
+        1.2688,
+        1.3471,
+    ],
     "accuracy": [0.6451, 0.7277, 0.7798, 0.834, 0.884, 0.9298, 0.9629, 0.9825, 0.9923],
-    "val_accuracy": [0.6306, 0.6488, 0.6616, 0.6633, 0.6587, 0.6616, 0.6584, 0.6502, 0.6493],
+    "val_accuracy": [
+        0.6306,
+        0.6488,
+        0.6616,
+        0.6633,
+        0.6587,
+        0.6616,
+        0.6584,
+        0.6502,
+        0.6493,
+    ],
 }
 
 

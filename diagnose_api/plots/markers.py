@@ -87,9 +87,7 @@ def non_finite_marker(history: History, names: tuple[str, ...]) -> Marker | None
     return Marker("non_finite", first, label)
 
 
-def describe_plot(
-    panel_kinds: tuple[str, ...], markers: tuple[Marker, ...]
-) -> str:
+def describe_plot(panel_kinds: tuple[str, ...], markers: tuple[Marker, ...]) -> str:
     """Write the text alternative of a plot: its panels and every marked epoch."""
     shown = " and ".join(panel_kinds)
     text = f"Training and validation {shown} by epoch"

@@ -56,14 +56,14 @@ MARKER_STYLES: dict[str, dict[str, Any]] = {
     "stop": {"color": "#9467bd", "linestyle": "-."},
     "non_finite": {"color": "#000000", "linestyle": ":"},
 }
-RC_PARAMS = {
+RC_PARAMS: dict[Any, Any] = {
     # Keep SVG labels as <text> so that they stay searchable and selectable.
     "svg.fonttype": "none",
     # Fixed salt: matplotlib otherwise derives SVG element ids from a random one.
     "svg.hashsalt": "diagnose-api",
     "font.size": 9,
 }
-# No creation date, so that one input always gives the same bytes.
+# No date or software version, so that one input always gives the same bytes.
 METADATA: dict[str, dict[str, Any]] = {
     "png": {"Software": None},
     "svg": {"Date": None, "Creator": None},
@@ -133,15 +133,17 @@ def render_history(
             squeeze=False,
             gridspec_kw=margins(len(panels)),
         )[:, 0]
-        for index, (ax, panel) in enumerate(zip(axes, panels)):
+        for index, (ax, panel) in enumerate(zip(axes, panels, strict=True)):
             draw_panel(ax, history, panel, smoothing)
-            panel_markers = list(markers if index == 0 else ())
+            # The top panel labels every marker; lower panels repeat the lines
+            # and label only their own non-finite values.
+            labelled = list(markers) if index == 0 else []
+            unlabelled = () if index == 0 else markers
             nan_marker = non_finite_marker(history, panel.names)
             if nan_marker is not None:
-                panel_markers.append(nan_marker)
+                labelled.append(nan_marker)
                 draw_non_finite_marks(ax, non_finite_epochs(history, panel.names))
-            unlabelled = () if index == 0 else markers
-            draw_markers(ax, history, tuple(panel_markers), unlabelled)
+            draw_markers(ax, history, tuple(labelled), unlabelled)
             ax.legend(loc="best", fontsize=8)
         axes[-1].set_xlabel("epoch")
         buffer = io.BytesIO()
@@ -170,7 +172,9 @@ def draw_panel(ax: Axes, history: History, panel: Panel, smoothing: float) -> No
 
     for split, name in (("train", panel.train), ("val", panel.val)):
         if name is not None:
-            draw_series(ax, history, history.series[name], SPLIT_COLORS[split], smoothing)
+            draw_series(
+                ax, history, history.series[name], SPLIT_COLORS[split], smoothing
+            )
 
     ax.set_ylabel(panel.kind)
     ax.set_title(
@@ -205,8 +209,13 @@ def draw_series(
     kept = minmax_indices(raw, MAX_DRAWN_POINTS)
     dots = "o" if kept.size <= MAX_POINTS_WITH_DOTS else None
     ax.plot(
-        epochs[kept], raw[kept], color=color, alpha=0.35, linewidth=1.0,
-        marker=dots, markersize=3,
+        epochs[kept],
+        raw[kept],
+        color=color,
+        alpha=0.35,
+        linewidth=1.0,
+        marker=dots,
+        markersize=3,
     )
     ax.plot(epochs[kept], smoothed[kept], color=color, linewidth=1.8, label=series.name)
 
@@ -268,8 +277,12 @@ def draw_markers(
             va="top",
             fontsize=8,
             color=MARKER_STYLES[group[0].kind]["color"],
-            bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "alpha": 0.8,
-                  "linewidth": 0},
+            bbox={
+                "boxstyle": "square,pad=0.15",
+                "facecolor": "white",
+                "alpha": 0.8,
+                "linewidth": 0,
+            },
         )
 
 
@@ -279,7 +292,10 @@ def group_close(
     """Group markers, in epoch order, whose epochs lie close on the x axis."""
     groups: list[list[Marker]] = []
     for marker in sorted(markers, key=lambda m: m.epoch):
-        if groups and (marker.epoch - groups[-1][0].epoch) / span < LABEL_MERGE_FRACTION:
+        if (
+            groups
+            and (marker.epoch - groups[-1][0].epoch) / span < LABEL_MERGE_FRACTION
+        ):
             groups[-1].append(marker)
         else:
             groups.append([marker])
