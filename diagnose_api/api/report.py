@@ -1,8 +1,8 @@
 """The report page and the plot route: a diagnosis drawn and explained.
 
-``GET /`` shows a form to paste or upload a history; ``POST /report``
-diagnoses it and renders the report page (HTTP 422 with the form and the
-invalid field paths when the input fails validation).
+``GET /`` shows a form to paste or upload a history. ``POST /report``
+diagnoses it and renders the report page. Input that fails validation gets
+the form back with HTTP 422 and the path of each invalid field.
 ``POST /v1/diagnoses/plot?format=png|svg`` takes the body of
 ``/v1/diagnoses`` and returns the annotated plot.
 
@@ -167,13 +167,16 @@ def submit() -> tuple[str, int]:
         }
         return render_template("index.html", **form_context("", errors)), 413
 
+    source = None
     try:
-        body = read_submission(text, upload)
-        request_data = load_request(body)
+        submission = read_submission(text, upload)
+        source = submission.field
+        request_data = load_request(parse_submission(submission))
     except ValidationError as error:
         errors = flatten_messages(error.messages)
         logger.info("report form failed validation: fields=%s", sorted(errors))
-        return render_template("index.html", **form_context(text, errors)), 422
+        context = form_context(text, errors, source)
+        return render_template("index.html", **context), 422
 
     result = diagnose(request_data.history, request_data.options)
     context = report_context(
@@ -195,25 +198,44 @@ def format_value(value: Any) -> str:
 
 
 def form_context(
-    text: str, errors: dict[str, list[str]] | None = None
+    text: str, errors: dict[str, list[str]] | None = None, source: str | None = None
 ) -> dict[str, Any]:
+    """Build the form's template variables.
+
+    ``source`` names the input whose content failed validation; it is marked
+    invalid along with every input that ``errors`` names.
+    """
+    errors = errors or {}
+    invalid_fields = {field for field in (TEXT_FIELD, FILE_FIELD) if field in errors}
+    if errors and source is not None:
+        invalid_fields.add(source)
     return {
         "text": text,
-        "errors": errors or {},
+        "errors": errors,
+        "invalid_fields": invalid_fields,
         "text_field": TEXT_FIELD,
         "file_field": FILE_FIELD,
         "accepted_files": ACCEPTED_FILES,
     }
 
 
-def read_submission(text: str, upload: FileStorage | None) -> dict[str, Any]:
-    """Turn the form's text box or file into a request body.
+@dataclass(frozen=True)
+class Submission:
+    """The one input the user filled in: its form field, file name and text."""
+
+    field: str
+    filename: str | None
+    content: str
+
+
+def read_submission(text: str, upload: FileStorage | None) -> Submission:
+    """Pick the form's text box or file, whichever was filled in.
 
     Raises
     ------
     marshmallow.ValidationError
-        Keyed by the form field, when neither or both inputs are filled, the
-        file is not UTF-8, or ``parse_pasted`` rejects the content.
+        Keyed by the form field, when neither or both inputs are filled or
+        the file is not UTF-8.
     """
     has_text = bool(text.strip())
     file = upload if upload is not None and upload.filename else None
@@ -231,24 +253,27 @@ def read_submission(text: str, upload: FileStorage | None) -> dict[str, Any]:
             }
         )
     if file is None:
-        field, filename, content = TEXT_FIELD, None, text
-    else:
-        field, filename = FILE_FIELD, file.filename
-        try:
-            content = file.read().decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise ValidationError(
-                {
-                    field: [
-                        "The file is not UTF-8 text (invalid byte at offset "
-                        f"{error.start})."
-                    ]
-                }
-            ) from None
+        return Submission(TEXT_FIELD, None, text)
     try:
-        return parse_pasted(content, filename)
+        content = file.read().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValidationError(
+            {
+                FILE_FIELD: [
+                    "The file is not UTF-8 text (invalid byte at offset "
+                    f"{error.start})."
+                ]
+            }
+        ) from None
+    return Submission(FILE_FIELD, file.filename, content)
+
+
+def parse_submission(submission: Submission) -> dict[str, Any]:
+    """Parse the submitted text, keying a rejection by its form field."""
+    try:
+        return parse_pasted(submission.content, submission.filename)
     except ValidationError as error:
-        raise ValidationError({field: error.messages}) from None
+        raise ValidationError({submission.field: error.messages}) from None
 
 
 # --- Reading pasted text ------------------------------------------------------

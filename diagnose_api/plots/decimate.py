@@ -51,5 +51,5 @@ def minmax_indices(values: np.ndarray, max_points: int) -> np.ndarray:
     lowest = np.where(finite, buckets, np.inf).argmin(axis=1)
     highest = np.where(finite, buckets, -np.inf).argmax(axis=1)
     offsets = np.arange(n_buckets) * bucket_size
-    kept = np.concatenate(([0, n - 1], offsets + lowest, offsets + highest))
-    return np.unique(kept[kept < n])
+    selected = np.concatenate(([0, n - 1], offsets + lowest, offsets + highest))
+    return np.unique(selected[selected < n])

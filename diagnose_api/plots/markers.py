@@ -89,8 +89,8 @@ def non_finite_marker(history: History, names: tuple[str, ...]) -> Marker | None
 
 def describe_plot(panel_kinds: tuple[str, ...], markers: tuple[Marker, ...]) -> str:
     """Write the text alternative of a plot: its panels and every marked epoch."""
-    shown = " and ".join(panel_kinds)
-    text = f"Training and validation {shown} by epoch"
+    kinds = " and ".join(panel_kinds)
+    text = f"Training and validation {kinds} by epoch"
     if not markers:
         return text + "."
     labels = "; ".join(marker.label for marker in markers)

@@ -1,4 +1,4 @@
-"""Which series go into which panel of a history plot."""
+"""The panels of a history plot and the series drawn in each."""
 
 from __future__ import annotations
 

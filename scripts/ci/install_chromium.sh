@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Install Debian's Chromium and its WebDriver for the browser tests, unless
-# /usr/bin/chromium is already there. Needs root (CI and the dev machines run
-# as root); prints what it did and exits non-zero when the install fails.
+# Install Debian's Chromium, its WebDriver and a font for the browser tests,
+# unless /usr/bin/chromium and /usr/bin/chromedriver are already there.
+# Needs root, as CI and the dev machines run. Exits non-zero when apt fails.
 set -euo pipefail
 
 if [[ -x /usr/bin/chromium && -x /usr/bin/chromedriver ]]; then

@@ -19,11 +19,11 @@ def test_short_series_kept_whole(n: int) -> None:
 )
 def test_count_bounded_and_ends_kept(n: int, max_points: int) -> None:
     rng = np.random.default_rng(3)
-    kept = minmax_indices(rng.normal(size=n), max_points)
-    assert kept.size <= max_points
-    assert kept[0] == 0
-    assert kept[-1] == n - 1
-    assert np.all(np.diff(kept) > 0)
+    positions = minmax_indices(rng.normal(size=n), max_points)
+    assert positions.size <= max_points
+    assert positions[0] == 0
+    assert positions[-1] == n - 1
+    assert np.all(np.diff(positions) > 0)
 
 
 @pytest.mark.parametrize("position", [1, 4_321, 9_998])
@@ -37,8 +37,8 @@ def test_single_spike_survives(position: int) -> None:
 def test_bucket_without_finite_value_keeps_a_gap() -> None:
     values = np.ones(1_000)
     values[100:300] = np.nan
-    kept = minmax_indices(values, 40)
-    assert np.isnan(values[kept]).any()
+    positions = minmax_indices(values, 40)
+    assert np.isnan(values[positions]).any()
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,12 @@ from report_data import OVERFIT
 
 KERAS_HISTORY = request_body(OVERFIT)["history"]
 SHORT_HISTORY = {"loss": [1.0, 0.8, 0.7, 0.65], "val_loss": [1.1, 0.9, 0.85, 0.9]}
+SHORT_RECORDS = [
+    {"epoch": 1, "loss": 1.0, "val_loss": 1.1},
+    {"epoch": 2, "loss": 0.8, "val_loss": 0.9},
+    {"epoch": 3, "loss": 0.7, "val_loss": 0.85},
+    {"epoch": 4, "loss": 0.65, "val_loss": 0.9},
+]
 
 
 def submit(client: FlaskClient, **fields: Any) -> tuple[int, str]:
@@ -106,14 +112,7 @@ def test_uploaded_file_reported(client: FlaskClient) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        json.dumps(
-            [
-                {"epoch": i + 1, "loss": t, "val_loss": v}
-                for i, (t, v) in enumerate(
-                    zip(SHORT_HISTORY["loss"], SHORT_HISTORY["val_loss"])
-                )
-            ]
-        ),
+        json.dumps(SHORT_RECORDS),
         json.dumps({"history": SHORT_HISTORY, "epochs": [10, 11, 12, 13]}),
         json.dumps(SHORT_HISTORY) + "\n",
         '{"loss": [1.0, 0.8, NaN, 0.6], "val_loss": [1.1, 0.9, 0.8, Infinity]}',
@@ -155,7 +154,8 @@ def test_request_body_options_applied(client: FlaskClient) -> None:
         ),
         (
             {
-                "history_text": '{"history": {"loss": [1, 0.5, 0.2]}, "options": {"patience": -1}}'
+                "history_text": '{"history": {"loss": [1, 0.5, 0.2]}, '
+                '"options": {"patience": -1}}'
             },
             "options.patience: Must be greater than or equal to 0",
         ),
@@ -202,7 +202,24 @@ def test_invalid_input_shown_with_field_path(
 def test_error_page_keeps_pasted_text(client: FlaskClient) -> None:
     _, page = submit(client, history_text='{"loss": [1, "x", 2]}')
     assert "{&#34;loss&#34;: [1, &#34;x&#34;, 2]}</textarea>" in page
-    assert 'aria-describedby="errors history_text-hint"' in page
+
+
+@pytest.mark.parametrize(
+    ("fields", "invalid_id"),
+    [
+        ({"history_text": '{"loss": [1, "x", 2]}'}, "history_text"),
+        ({"history_file": (io.BytesIO(b'{"loss": [1, 2]}'), "h.json")}, "history_file"),
+        ({}, "history_text"),
+    ],
+    ids=["pasted-content", "file-content", "nothing"],
+)
+def test_error_marks_source_input(
+    client: FlaskClient, fields: dict[str, Any], invalid_id: str
+) -> None:
+    _, page = submit(client, **fields)
+    invalid = re.findall(r'id="(history_\w+)"[^>]*aria-invalid="true"', page, re.S)
+    assert invalid == [invalid_id]
+    assert f'aria-describedby="errors {invalid_id}-hint"' in page
 
 
 def test_error_page_escapes_input(client: FlaskClient) -> None:
