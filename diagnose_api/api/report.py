@@ -48,6 +48,13 @@ logger = logging.getLogger(__name__)
 blueprint = Blueprint("report", __name__)
 
 PLOT_MIMETYPES = {"png": "image/png", "svg": "image/svg+xml"}
+# The pages run no script and load only this service's stylesheet and the
+# inlined plot.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+PAGE_HEADERS = {"Content-Security-Policy": CONTENT_SECURITY_POLICY}
 TEXT_FIELD = "history_text"
 FILE_FIELD = "history_file"
 
@@ -140,16 +147,16 @@ def report_context(
 
 
 @blueprint.get("/")
-def index() -> str:
+def index() -> tuple[str, int, dict[str, str]]:
     """Show the form; ``?example=1`` fills it with an overfitting history."""
     text = ""
     if request.args.get("example"):
         text = json.dumps(EXAMPLE_HISTORY, indent=1)
-    return render_template("index.html", **form_context(text))
+    return render_template("index.html", **form_context(text)), 200, PAGE_HEADERS
 
 
 @blueprint.post("/report")
-def submit() -> tuple[str, int]:
+def submit() -> tuple[str, int, dict[str, str]]:
     """Diagnose the pasted or uploaded history and render its report."""
     # Werkzeug caps a non-file form field at 500 kB by default; a pasted
     # history may be as large as the body limit.
@@ -165,7 +172,8 @@ def submit() -> tuple[str, int]:
                 "shorter history or raise DIAGNOSE_MAX_CONTENT_LENGTH."
             ]
         }
-        return render_template("index.html", **form_context("", errors)), 413
+        page = render_template("index.html", **form_context("", errors))
+        return page, 413, PAGE_HEADERS
 
     source = None
     try:
@@ -175,14 +183,14 @@ def submit() -> tuple[str, int]:
     except ValidationError as error:
         errors = flatten_messages(error.messages)
         logger.info("report form failed validation: fields=%s", sorted(errors))
-        context = form_context(text, errors, source)
-        return render_template("index.html", **context), 422
+        page = render_template("index.html", **form_context(text, errors, source))
+        return page, 422, PAGE_HEADERS
 
     result = diagnose(request_data.history, request_data.options)
     context = report_context(
         request_data.history, result, smoothing=request_data.options.smoothing
     )
-    return render_template("report.html", **context), 200
+    return render_template("report.html", **context), 200, PAGE_HEADERS
 
 
 @blueprint.app_template_filter("diagnosis_value")

@@ -83,6 +83,8 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
     profile = tmp_path_factory.mktemp("chromium-profile")
     options.add_argument(f"--user-data-dir={profile}")
     options.add_argument(f"--window-size={DESKTOP_WIDTH},900")
+    # Keep console messages, where Chromium reports blocked or missing resources.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(PAGE_TIMEOUT_S)
     yield driver
@@ -93,6 +95,12 @@ def wait_for(browser: WebDriver, css_selector: str) -> None:
     WebDriverWait(browser, PAGE_TIMEOUT_S).until(
         expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css_selector))
     )
+
+
+def severe_console_messages(browser: WebDriver) -> list[str]:
+    """Console errors since the last call: a blocked or missing resource shows here."""
+    entries = browser.get_log("browser")
+    return [entry["message"] for entry in entries if entry["level"] == "SEVERE"]
 
 
 def set_viewport(browser: WebDriver, width: int, height: int = 900) -> None:
@@ -138,6 +146,7 @@ def test_uploaded_history_reported(
     )
     assert browser.find_element(By.ID, "status").text == "overfitting"
     assert "val_loss_rising" in codes
+    assert severe_console_messages(browser) == []
     assert plot_width > 0
     alt = browser.find_element(By.ID, "plot").get_attribute("alt") or ""
     assert "best epoch 3" in alt

@@ -70,6 +70,28 @@ def test_form_page_works_offline(client: FlaskClient) -> None:
         assert "url(" not in stylesheet.get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    ("method", "fields"),
+    [
+        ("get", None),
+        ("post", {"history_text": json.dumps(SHORT_HISTORY)}),
+        ("post", {}),
+    ],
+    ids=["form", "report", "error"],
+)
+def test_pages_forbid_scripts(
+    client: FlaskClient, method: str, fields: dict[str, str] | None
+) -> None:
+    if method == "get":
+        response = client.get("/")
+    else:
+        response = client.post("/report", data=fields)
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy
+    assert "script-src" not in policy
+    assert "img-src 'self' data:" in policy
+
+
 def test_example_fills_text_box(client: FlaskClient) -> None:
     page = client.get("/?example=1").get_data(as_text=True)
     textarea = re.search(r"<textarea[^>]*>(.*?)</textarea>", page, re.S)
