@@ -128,16 +128,16 @@ def report_context(
     Returns
     -------
     dict
-        ``diagnosis``: the diagnosis as the API returns it (a dict dumped by
-        ``DiagnosisSchema``); ``plot``: a ``PlotImage`` with the SVG plot
-        inlined as a base64 data URL.
+        ``diagnosis`` is the diagnosis as the API returns it, a dict dumped
+        by ``DiagnosisSchema``. ``plot`` is a ``PlotImage`` with the SVG
+        plot inlined as a base64 data URL.
     """
     svg = render_history(history, diagnosis, fmt="svg", smoothing=smoothing)
     panels = plan_panels(history)
     markers = list(epoch_markers(diagnosis))
     for panel in panels:
         marker = non_finite_marker(history, panel.names)
-        if marker is not None:
+        if marker is not None and marker not in markers:
             markers.append(marker)
     plot = PlotImage(
         src="data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii"),
@@ -148,7 +148,7 @@ def report_context(
 
 @blueprint.get("/")
 def index() -> tuple[str, int, dict[str, str]]:
-    """Show the form; ``?example=1`` fills it with an overfitting history."""
+    """Show the form, filled with an overfitting history when ``?example=1``."""
     text = ""
     if request.args.get("example"):
         text = json.dumps(EXAMPLE_HISTORY, indent=1)
@@ -158,8 +158,8 @@ def index() -> tuple[str, int, dict[str, str]]:
 @blueprint.post("/report")
 def submit() -> tuple[str, int, dict[str, str]]:
     """Diagnose the pasted or uploaded history and render its report."""
-    # Werkzeug caps a non-file form field at 500 kB by default; a pasted
-    # history may be as large as the body limit.
+    # Flask caps a non-file form field at MAX_FORM_MEMORY_SIZE (500 kB by
+    # default), but a pasted history may be as large as the body limit.
     request.max_form_memory_size = current_app.config["MAX_CONTENT_LENGTH"]
     try:
         text = request.form.get(TEXT_FIELD, "")
@@ -210,8 +210,8 @@ def form_context(
 ) -> dict[str, Any]:
     """Build the form's template variables.
 
-    ``source`` names the input whose content failed validation; it is marked
-    invalid along with every input that ``errors`` names.
+    ``source`` names the input whose content failed validation. That input
+    is marked invalid, along with every input that ``errors`` names.
     """
     errors = errors or {}
     invalid_fields = {field for field in (TEXT_FIELD, FILE_FIELD) if field in errors}
@@ -319,7 +319,7 @@ def parse_pasted(text: str, filename: str | None = None) -> dict[str, Any]:
         With one message that the page shows, when the text is not JSON or
         not an object or a list.
     """
-    # NOTE: JSON only; CSV and console logs wait for the ingest package.
+    # NOTE: reads JSON only. CSV and console logs wait for the ingest package.
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:

@@ -37,7 +37,7 @@ MARGIN_TOP_PX = 26
 MARGIN_BOTTOM_PX = 44
 PANEL_GAP_PX = 40
 
-# Positions drawn per curve; a longer series is reduced to its bucket
+# Positions drawn per curve. A longer series is reduced to its bucket
 # minima and maxima, so a 100,000-epoch SVG stays small.
 MAX_DRAWN_POINTS = 4000
 # Non-finite epochs drawn as marks at the bottom of a panel.
@@ -48,6 +48,10 @@ MAX_POINTS_WITH_DOTS = 60
 LABEL_MERGE_FRACTION = 0.03
 # A loss panel whose positive values span more decades than this is log-scaled.
 LOG_SCALE_DECADES = 3.0
+# Values are drawn clipped to this magnitude, because matplotlib's tick
+# locators step past the float maximum (1.8e308) on axes that reach 1e300
+# (matplotlib 3.11).
+MAX_DRAWN_MAGNITUDE = 1e200
 
 SPLIT_COLORS = {"train": "#1f77b4", "val": "#d62728"}
 MARKER_STYLES: dict[str, dict[str, Any]] = {
@@ -69,7 +73,7 @@ METADATA: dict[str, dict[str, Any]] = {
     "svg": {"Date": None, "Creator": None},
 }
 
-# rcParams are global to the process; one lock keeps concurrent renders in
+# rcParams are global to the process, so one lock keeps concurrent renders in
 # one process (threaded servers, the test client) from seeing each other's.
 _RENDER_LOCK = threading.Lock()
 
@@ -123,7 +127,9 @@ def render_history(
     from matplotlib import rc_context
     from matplotlib.figure import Figure
 
-    with _RENDER_LOCK, rc_context(RC_PARAMS):
+    # np.errstate: switching an axis to log scale autoscales it once, which
+    # overflows for values near 1e308 before log_limits sets the limits.
+    with _RENDER_LOCK, rc_context(RC_PARAMS), np.errstate(over="ignore"):
         height_px = PANEL_HEIGHT_PX * len(panels)
         figure = Figure(figsize=(WIDTH_PX / DPI, height_px / DPI), dpi=DPI)
         axes = figure.subplots(
@@ -135,7 +141,7 @@ def render_history(
         )[:, 0]
         for index, (ax, panel) in enumerate(zip(axes, panels, strict=True)):
             draw_panel(ax, history, panel, smoothing)
-            # The top panel labels every marker; lower panels repeat the lines
+            # The top panel labels every marker. Lower panels repeat the lines
             # and label only their own non-finite values.
             labelled = list(markers) if index == 0 else []
             unlabelled = () if index == 0 else markers
@@ -183,8 +189,10 @@ def draw_panel(ax: Axes, history: History, panel: Panel, smoothing: float) -> No
         loc="left",
         fontsize=9,
     )
-    if panel.kind == "loss" and spans_decades(history, panel.names):
+    limits = log_limits(history, panel.names) if panel.kind == "loss" else None
+    if limits is not None:
         ax.set_yscale("log")
+        ax.set_ylim(*limits)
     if np.all(history.epochs == np.round(history.epochs)):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(True, alpha=0.3)
@@ -205,6 +213,8 @@ def draw_series(
     finite = np.isfinite(values)
     raw = np.where(finite, values, np.nan)
     smoothed = np.where(finite, debiased_ema(values, smoothing), np.nan)
+    raw = np.clip(raw, -MAX_DRAWN_MAGNITUDE, MAX_DRAWN_MAGNITUDE)
+    smoothed = np.clip(smoothed, -MAX_DRAWN_MAGNITUDE, MAX_DRAWN_MAGNITUDE)
 
     drawn = minmax_indices(raw, MAX_DRAWN_POINTS)
     dots = "o" if drawn.size <= MAX_POINTS_WITH_DOTS else None
@@ -222,14 +232,28 @@ def draw_series(
     )
 
 
-def spans_decades(history: History, names: tuple[str, ...]) -> bool:
-    """Check whether the finite values are all positive and span many decades."""
+def log_limits(history: History, names: tuple[str, ...]) -> tuple[float, float] | None:
+    """Return y limits for a log axis, or None when a linear axis fits.
+
+    A log axis is used when the finite values are all positive and span more
+    than ``LOG_SCALE_DECADES`` decades. The limits add 5% of that span in
+    log space on each side, within +-``MAX_DRAWN_MAGNITUDE``, because
+    matplotlib's own margin overflows for values near 1e308.
+    """
     values = np.concatenate(
         [history.series[name].values[history.series[name].observed] for name in names]
     )
     if values.size == 0 or values.min() <= 0:
-        return False
-    return bool(np.log10(values.max() / values.min()) > LOG_SCALE_DECADES)
+        return None
+    low, high = np.log10(values.min()), np.log10(values.max())
+    if high - low <= LOG_SCALE_DECADES:
+        return None
+    margin = 0.05 * (high - low)
+    max_exponent = np.log10(MAX_DRAWN_MAGNITUDE)
+    return (
+        10.0 ** max(low - margin, -max_exponent),
+        10.0 ** min(high + margin, max_exponent),
+    )
 
 
 def draw_non_finite_marks(ax: Axes, epochs: np.ndarray) -> None:

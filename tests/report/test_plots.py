@@ -171,6 +171,41 @@ def test_sparse_validation_and_fractional_epochs() -> None:
     assert "val_loss" in svg_texts(svg)
 
 
+NAN = float("nan")
+INF = float("inf")
+
+
+@pytest.mark.parametrize(
+    "series",
+    [
+        {"loss": [1.0, 0.8, 0.6, 0.5], "val_loss": [NAN, NAN, NAN, NAN]},
+        {"loss": [INF, INF, INF]},
+        {"loss": [0.5] * 5, "val_loss": [0.5] * 5, "accuracy": [0.1] * 5},
+        {"loss": [-1.0, -2.0, -3.0, -4.0], "val_loss": [-1.0, -1.5, -1.2, -1.0]},
+        {"loss": [1e300, 1e200, 1e100, 1.0], "val_loss": [1e308, 1e10, 1.0, 0.5]},
+        {"loss": [1e-12, 1e-13, 1e-14]},
+        {"val_loss": [None, 0.9, None, 0.8, None]},
+    ],
+    ids=[
+        "val-all-nan",
+        "all-inf",
+        "constant",
+        "negative",
+        "near-max",
+        "tiny",
+        "sparse",
+    ],
+)
+def test_degenerate_history_renders(series: dict[str, list[float | None]]) -> None:
+    history = History.from_lists(series)
+    diagnosis = diagnose(history)
+    png = render_history(history, diagnosis, fmt="png")
+    assert Image.open(io.BytesIO(png)).size == (
+        WIDTH_PX,
+        PANEL_HEIGHT_PX * len(plan_panels(history)),
+    )
+
+
 def test_long_history_draws_bounded_points() -> None:
     rng = np.random.default_rng(7)
     n = 100_000
