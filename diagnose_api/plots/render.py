@@ -44,8 +44,10 @@ MAX_DRAWN_POINTS = 4000
 MAX_NON_FINITE_MARKS = 500
 # Curves with at most this many points also get a dot at each value.
 MAX_POINTS_WITH_DOTS = 60
-# Labels closer than this fraction of the x range are merged into one.
-LABEL_MERGE_FRACTION = 0.03
+# Labels closer than this fraction of the x range are set side by side,
+# this many points apart (an 8-point label is about 10 points high).
+LABEL_GROUP_FRACTION = 0.03
+LABEL_STEP_PT = 11
 # A loss panel whose positive values span more decades than this is log-scaled.
 LOG_SCALE_DECADES = 3.0
 # Values are drawn clipped to this magnitude, because matplotlib's tick
@@ -281,8 +283,9 @@ def draw_markers(
 ) -> None:
     """Draw a vertical line per marker and the labels of ``labelled``.
 
-    Labels of markers closer than ``LABEL_MERGE_FRACTION`` of the epoch
-    range are joined into one text, so that they do not overlap.
+    Each label is its own text, rotated along its line. Labels of markers
+    closer than ``LABEL_GROUP_FRACTION`` of the epoch range are set side by
+    side, ``LABEL_STEP_PT`` apart, so that they do not overlap.
     """
     for marker in labelled + unlabelled:
         ax.axvline(marker.epoch, linewidth=1.2, alpha=0.9, **MARKER_STYLES[marker.kind])
@@ -290,26 +293,27 @@ def draw_markers(
     first = float(history.epochs[0])
     span = float(history.epochs[-1]) - first or 1.0
     for group in group_close(labelled, first, span):
-        fraction = (group[0].epoch - first) / span
-        on_right = fraction < 0.85
-        ax.annotate(
-            ", ".join(marker.label for marker in group),
-            xy=(group[0].epoch, 1.0),
-            xycoords=("data", "axes fraction"),
-            xytext=(3 if on_right else -3, -4),
-            textcoords="offset points",
-            rotation=90,
-            ha="left" if on_right else "right",
-            va="top",
-            fontsize=8,
-            color=MARKER_STYLES[group[0].kind]["color"],
-            bbox={
-                "boxstyle": "square,pad=0.15",
-                "facecolor": "white",
-                "alpha": 0.8,
-                "linewidth": 0,
-            },
-        )
+        on_right = (group[0].epoch - first) / span < 0.85
+        direction = 1 if on_right else -1
+        for position, marker in enumerate(group):
+            ax.annotate(
+                marker.label,
+                xy=(marker.epoch, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(direction * (3 + position * LABEL_STEP_PT), -4),
+                textcoords="offset points",
+                rotation=90,
+                ha="left" if on_right else "right",
+                va="top",
+                fontsize=8,
+                color=MARKER_STYLES[marker.kind]["color"],
+                bbox={
+                    "boxstyle": "square,pad=0.15",
+                    "facecolor": "white",
+                    "alpha": 0.8,
+                    "linewidth": 0,
+                },
+            )
 
 
 def group_close(
@@ -320,7 +324,7 @@ def group_close(
     for marker in sorted(markers, key=lambda m: m.epoch):
         if (
             groups
-            and (marker.epoch - groups[-1][0].epoch) / span < LABEL_MERGE_FRACTION
+            and (marker.epoch - groups[-1][0].epoch) / span < LABEL_GROUP_FRACTION
         ):
             groups[-1].append(marker)
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 import xml.etree.ElementTree as ElementTree
 
 import numpy as np
@@ -57,12 +58,16 @@ def nan_svg() -> bytes:
     return render_history(run.request.history, run.diagnosis, fmt="svg")
 
 
-@pytest.mark.parametrize(
-    "label",
-    ["best epoch 3", "divergence epoch 4", "recommended stop epoch 5"],
-)
-def test_svg_keeps_marker_labels_as_text(overfit_svg: bytes, label: str) -> None:
-    assert label in svg_texts(overfit_svg)
+def test_svg_keeps_best_epoch_label(overfit_svg: bytes) -> None:
+    assert "best epoch 3" in svg_texts(overfit_svg)
+
+
+@pytest.mark.parametrize("kind", ["best", "divergence", "stop"])
+def test_svg_keeps_marker_labels_as_text(overfit_svg: bytes, kind: str) -> None:
+    markers = {
+        marker.kind: marker for marker in epoch_markers(load_run(OVERFIT).diagnosis)
+    }
+    assert markers[kind].label in svg_texts(overfit_svg)
 
 
 def test_svg_marks_non_finite_epoch_309(nan_svg: bytes) -> None:
@@ -102,12 +107,35 @@ def test_svg_has_no_date(overfit_svg: bytes) -> None:
 
 
 def test_epoch_markers_of_overfit_run() -> None:
-    markers = epoch_markers(load_run(OVERFIT).diagnosis)
-    assert markers == (
+    diagnosis = load_run(OVERFIT).diagnosis
+    assert diagnosis.divergence is not None
+    divergence = diagnosis.divergence.epoch
+    stop = diagnosis.early_stopping["recommended"]["stopped_epoch"]
+    assert epoch_markers(diagnosis) == (
         Marker("best", 3.0, "best epoch 3"),
-        Marker("divergence", 4.0, "divergence epoch 4"),
-        Marker("stop", 5.0, "recommended stop epoch 5"),
+        Marker("divergence", divergence, f"divergence epoch {divergence:g}"),
+        Marker("stop", stop, f"recommended stop epoch {stop:g}"),
     )
+
+
+def test_markers_skip_missing_divergence() -> None:
+    history = History.from_lists({"loss": [1.0, 0.8, 0.7, 0.6, 0.55]})
+    diagnosis = diagnose(history)
+    kinds = [marker.kind for marker in epoch_markers(diagnosis)]
+    assert diagnosis.divergence is None
+    assert "divergence" not in kinds
+
+
+def test_markers_at_one_epoch_drawn_apart() -> None:
+    history = History.from_lists({"loss": [1.0, 0.8, 0.7, 0.6, 0.55]})
+    diagnosis = replace(
+        diagnose(history),
+        best_epoch=3.0,
+        early_stopping={"recommended": {"stopped_epoch": 3.0}},
+    )
+    texts = svg_texts(render_history(history, diagnosis, fmt="svg"))
+    assert "best epoch 3" in texts
+    assert "recommended stop epoch 3" in texts
 
 
 @pytest.mark.parametrize(
