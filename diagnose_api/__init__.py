@@ -32,6 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from diagnose_api.api import diagnoses
     from diagnose_api.api import docs
     from diagnose_api.api import health
+    from diagnose_api.api import report
     from diagnose_api.config import load_settings
     from diagnose_api.errors import register_error_handlers
 
@@ -57,4 +58,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.blueprint)
     app.register_blueprint(diagnoses.blueprint)
     app.register_blueprint(docs.blueprint)
+    app.register_blueprint(report.blueprint)
     return app

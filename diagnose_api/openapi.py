@@ -157,7 +157,106 @@ def build_spec() -> APISpec:
             }
         },
     )
+    add_report_paths(spec)
     return spec
+
+
+def add_report_paths(spec: APISpec) -> None:
+    """Add the plot route and the report page (``diagnose_api.api.report``)."""
+    html = {"text/html": {"schema": {"type": "string"}}}
+    spec.path(
+        path="/v1/diagnoses/plot",
+        operations={
+            "post": {
+                "operationId": "createDiagnosisPlot",
+                "summary": "Diagnose one training history and plot it",
+                "description": "Loss and accuracy curves, raw and smoothed, with "
+                "the best, divergence, recommended stop and non-finite epochs "
+                "marked and labelled.",
+                "parameters": [
+                    {
+                        "name": "format",
+                        "in": "query",
+                        "required": False,
+                        "schema": {
+                            "type": "string",
+                            "enum": ["png", "svg"],
+                            "default": "png",
+                        },
+                        "description": "Image format; SVG keeps the labels as text.",
+                    }
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": "DiagnoseRequest"}},
+                },
+                "responses": {
+                    "200": {
+                        "description": "The annotated plot.",
+                        "content": {
+                            "image/png": {
+                                "schema": {"type": "string", "format": "binary"}
+                            },
+                            "image/svg+xml": {"schema": {"type": "string"}},
+                        },
+                    },
+                    **problem_responses(["400", "413", "415", "422"]),
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/",
+        operations={
+            "get": {
+                "operationId": "reportForm",
+                "summary": "Report page: a form to paste or upload a history",
+                "responses": {"200": {"description": "HTML page.", "content": html}},
+            }
+        },
+    )
+    spec.path(
+        path="/report",
+        operations={
+            "post": {
+                "operationId": "createReport",
+                "summary": "Report page of one pasted or uploaded history",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "history_text": {
+                                        "type": "string",
+                                        "description": "The history as JSON.",
+                                    },
+                                    "history_file": {
+                                        "type": "string",
+                                        "format": "binary",
+                                        "description": "Instead of history_text: "
+                                        "a JSON file.",
+                                    },
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": {"description": "The report page.", "content": html},
+                    "413": {
+                        "description": "The form with the size error.",
+                        "content": html,
+                    },
+                    "422": {
+                        "description": "The form with each invalid field path.",
+                        "content": html,
+                    },
+                },
+            }
+        },
+    )
 
 
 def spec_yaml() -> str:
