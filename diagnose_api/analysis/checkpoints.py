@@ -135,7 +135,10 @@ def choose_checkpoint(checkpoints: Checkpoints, best_step: int) -> CheckpointCho
 def describe_choice(
     choice: CheckpointChoice, checkpoints: Checkpoints, monitor: str
 ) -> str:
-    """Write the sentences that name the checkpoint to keep."""
+    """Write the sentences that name the checkpoint to keep.
+
+    They follow a sentence that names the best epoch's weights.
+    """
     if choice.step is None:
         text = f"No checkpoint was saved at or before step {choice.best_step}"
         if choice.next_step is not None:
@@ -145,11 +148,11 @@ def describe_choice(
             )
         text += "."
     elif choice.exact:
-        text = f"Keep {choice.path}, saved at that step."
+        text = f"They are in {choice.path}, saved at that step."
     else:
         text = (
-            f"Keep {choice.path}, the last checkpoint saved before step "
-            f"{choice.best_step}, whose weights were not saved."
+            f"The nearest checkpoint before them is {choice.path}; the weights of "
+            f"step {choice.best_step} itself were not saved."
         )
     if checkpoints.source == "save_steps" and choice.step is not None:
         text += (
@@ -157,9 +160,13 @@ def describe_choice(
             "save_total_limit may have deleted this one."
         )
     if choice.agrees_with_trainer is False:
+        ours = (
+            f"they are in {choice.name}"
+            if choice.name is not None
+            else "no saved checkpoint holds them"
+        )
         text += (
             f" The Trainer's best_model_checkpoint is {choice.trainer_best}, chosen "
-            f"by its metric_for_best_model; by {monitor} the best weights are "
-            f"in {choice.name or 'no saved checkpoint'}."
+            f"by its metric_for_best_model; by {monitor} {ours}."
         )
     return text
