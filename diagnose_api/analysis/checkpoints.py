@@ -159,14 +159,19 @@ def describe_choice(
             " The checkpoint steps are inferred from save_steps; "
             "save_total_limit may have deleted this one."
         )
-    if choice.agrees_with_trainer is False:
-        ours = (
-            f"they are in {choice.name}"
-            if choice.name is not None
-            else "no saved checkpoint holds them"
+    if choice.agrees_with_trainer is not False:
+        return text
+    if checkpoints.trainer_best_step == choice.best_step:
+        return text + (
+            f" The Trainer's best_model_checkpoint, {choice.trainer_best}, is the "
+            "same evaluation but is not among the checkpoints found."
         )
-        text += (
-            f" The Trainer's best_model_checkpoint is {choice.trainer_best}, chosen "
-            f"by its metric_for_best_model; by {monitor} {ours}."
-        )
-    return text
+    ours = (
+        f"they are in {choice.name}"
+        if choice.name is not None
+        else "no saved checkpoint holds them"
+    )
+    return text + (
+        f" The Trainer's best_model_checkpoint is {choice.trainer_best}, chosen "
+        f"by its metric_for_best_model; by {monitor} {ours}."
+    )

@@ -19,8 +19,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from diagnose_api.cli.check import RISK_LEVELS
-from diagnose_api.cli.check import run_check
+from diagnose_api.cli.levels import RISK_LEVELS
 from diagnose_api.ingest import FORMATS
 
 
@@ -140,6 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from diagnose_api.cli.check import run_check
     from diagnose_api.config import load_settings
     from diagnose_api.schemas.request import OptionsSchema
 

@@ -20,6 +20,7 @@ from marshmallow import ValidationError
 
 from diagnose_api.analysis.diagnose import diagnose
 from diagnose_api.analysis.result import Diagnosis
+from diagnose_api.cli.levels import reaches
 from diagnose_api.cli.report import render_report
 from diagnose_api.errors import flatten_messages
 from diagnose_api.ingest import DEFAULT_MAX_BYTES
@@ -32,8 +33,6 @@ from diagnose_api.schemas.log_request import DEFAULT_MAX_LOG_ROWS
 from diagnose_api.schemas.log_request import request_from_parsed
 from diagnose_api.schemas.request import DiagnoseRequest
 
-# Risk levels from lowest to highest; "none" as --fail-on never fails.
-RISK_LEVELS = ("none", "low", "moderate", "high", "severe")
 EXIT_OK = 0
 EXIT_RISK = 1
 EXIT_UNREADABLE = 2
@@ -49,13 +48,6 @@ class FileOutcome:
     diagnosis: Diagnosis | None
     error: str | None
     line: int | None = None
-
-
-def reaches(level: str, fail_on: str) -> bool:
-    """Return whether risk ``level`` is at or above ``fail_on`` (never for "none")."""
-    if fail_on == "none":
-        return False
-    return RISK_LEVELS.index(level) >= RISK_LEVELS.index(fail_on)
 
 
 def check_file(
@@ -127,10 +119,15 @@ def run_check(
     settings: Mapping[str, Any],
     fail_on: str,
     as_json: bool,
-    stdout: TextIO = sys.stdout,
-    stderr: TextIO = sys.stderr,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
 ) -> int:
-    """Check every path, print the reports, and return the exit status."""
+    """Check every path, print the reports, and return the exit status.
+
+    ``stdout`` and ``stderr`` default to the ``sys`` streams at call time.
+    """
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
     outcomes = [
         check_file(path, format=format, options=options, settings=settings)
         for path in paths
