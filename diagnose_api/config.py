@@ -21,9 +21,9 @@ DEFAULTS: dict[str, tuple[Any, Any]] = {
     # Largest number of runs in one batch request.
     "MAX_BATCH_RUNS": (200, int),
     # Largest number of data records (lines, log entries, metric points)
-    # read from one log file. The readers take about 7 to 10 s per 100,000
-    # records on one core of the 2-core development machine, so the default
-    # keeps one file under about 5 s of a worker's time.
+    # read from one log file. The readers took 3 to 6 s per 50,000 records
+    # on the 2-core development machine with a load average near 5, so the
+    # default keeps one file to a few seconds of a worker's time.
     "MAX_LOG_ROWS": (50_000, int),
     # Logging level of the service's own loggers.
     "LOG_LEVEL": ("INFO", str),

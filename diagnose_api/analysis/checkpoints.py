@@ -1,4 +1,4 @@
-"""Which saved checkpoint holds the best weights of a run.
+"""Which saved checkpoint contains the best weights of a run.
 
 Rule: the checkpoint to keep is the one saved at the best evaluation's
 step, or else the last one saved before it,
@@ -77,7 +77,7 @@ class Checkpoints:
 
 @dataclass(frozen=True)
 class CheckpointChoice:
-    """The checkpoint that holds the best weights, by the rule of this module.
+    """The checkpoint that contains the best weights, by the rule of this module.
 
     Attributes
     ----------
@@ -169,7 +169,7 @@ def describe_choice(
     ours = (
         f"they are in {choice.name}"
         if choice.name is not None
-        else "no saved checkpoint holds them"
+        else "no saved checkpoint contains them"
     )
     return text + (
         f" The Trainer's best_model_checkpoint is {choice.trainer_best}, chosen "

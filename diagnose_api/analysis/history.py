@@ -60,8 +60,8 @@ class History:
         Facts about how the history was read from a log (aligned rows,
         renumbered epochs), passed on to the diagnosis.
     checkpoints : Checkpoints or None
-        The checkpoints the run saved, when its log says (Hugging Face
-        Trainer output folders and ``trainer_state.json``).
+        The checkpoints the run saved, when its log records them (Hugging
+        Face Trainer output folders and ``trainer_state.json``).
     """
 
     epochs: np.ndarray

@@ -2,11 +2,11 @@
 
 Rule: a run's key is the best value of its monitored series (validation
 loss unless the options name another monitor). Runs with a key come first,
-ordered by it in the monitor's direction (lowest first for ``min``, highest
-first for ``max``); ties keep the request order. Runs without a key come
-last, in request order: those whose monitored value is never finite, and
-those whose default monitor fell back to the training loss because they
-logged no validation loss, since a training value does not compare with
+ordered by it in the monitor's direction: lowest first for ``min``, highest
+first for ``max``. Ties keep the request order. Runs without a key come
+last, in request order. A run has no key when its monitored value is never
+finite, or when it logged no validation loss and its default monitor fell
+back to the training loss, because a training value does not compare with
 validation values.
 """
 

@@ -9,8 +9,9 @@ on, enforced here:
   rises;
 * early stopping is not suggested to an underfitting run;
 * a run whose best epoch is not its last gets ``restore_best_checkpoint``
-  when it overfits or diverges; when the history lists the checkpoints the
-  run saved, it names the one to keep (``analysis.checkpoints``).
+  when it overfits or diverges. When the history lists the checkpoints the
+  run saved, the recommendation names the one to keep
+  (``analysis.checkpoints``).
 
 Priorities are 1 (do first) and up; ties keep the order of the rules below.
 """

@@ -3,9 +3,9 @@
 Accepted bodies, by content type:
 
 - ``application/json`` (or ``+json``): the request shape
-  ``{"history"|"records", "epochs", "steps", "options"}``; or a JSON log
-  document that is not that shape: a Trainer ``trainer_state.json`` (it
-  has ``log_history``) or MLflow metric histories;
+  ``{"history"|"records", "epochs", "steps", "options"}``. A JSON document
+  of another shape is read as a log: a Trainer ``trainer_state.json``
+  (with ``log_history``) or MLflow metric histories;
 - ``text/csv``, ``text/plain``, ``text/markdown``, ``application/x-ndjson``,
   ``application/jsonl``, ``application/octet-stream``: the content of a log
   file, its format detected unless the ``format`` query parameter names it;
@@ -109,9 +109,9 @@ def load_any(request: Request) -> DiagnoseRequest:
             source="body",
             options_source="query",
         )
-    shown = mimetype or "none"
+    received = mimetype or "none"
     raise UnsupportedMediaType(
-        f"Content-Type {shown!r} is not supported here; send the history as "
+        f"Content-Type {received!r} is not supported here; send the history as "
         "JSON with 'Content-Type: application/json', a log file as text/csv, "
         "text/plain or application/x-ndjson, or a multipart/form-data upload "
         "with a 'file' part."

@@ -1,11 +1,11 @@
 """Diagnosis options given as URL query parameters (``?patience=3&monitor=val_loss``).
 
-Query values are strings; each becomes the JSON type its OptionsSchema
-field expects before the schema checks it, so a query option passes the
+Query values are strings. Each becomes the JSON type its OptionsSchema
+field expects, and then the schema checks it, so a query option passes the
 same checks as one in a JSON body. Only whole-number strings become
-integers, because the integer fields are strict; floats and booleans are
-parsed by their fields. Strings that do not convert are left as they are
-for the schema to reject with its message.
+integers, because the integer fields are strict. Floats and booleans are
+parsed by their own fields. Strings that do not convert stay strings, and
+the schema rejects them with its message.
 """
 
 from __future__ import annotations

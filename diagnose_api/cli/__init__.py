@@ -141,6 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from diagnose_api.cli.check import run_check
     from diagnose_api.config import load_settings
+    from diagnose_api.errors import flatten_messages
     from diagnose_api.schemas.request import OptionsSchema
 
     options = {
@@ -153,8 +154,8 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
         OptionsSchema().load(options)
     except ValidationError as error:
-        flag, messages = next(iter(error.messages.items()))
-        parser.error(f"argument --{str(flag).replace('_', '-')}: {' '.join(messages)}")
+        path, messages = next(iter(flatten_messages(error.messages).items()))
+        parser.error(f"argument --{path.replace('_', '-')}: {' '.join(messages)}")
     try:
         settings = load_settings()
     except ValueError as error:

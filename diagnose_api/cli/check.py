@@ -1,9 +1,9 @@
 """``diagnose-api check``: diagnose log files and training output folders.
 
-Exit status: 2 when any file cannot be read or fails a request check (the
-message, with its line number, goes to stderr); otherwise 1 when any
-file's risk level reaches ``--fail-on``; otherwise 0. Every file is
-reported, whatever happens to the others.
+Exit status: 2 when any file cannot be read or fails a request check, and
+the message with its line number goes to stderr. Otherwise 1 when any
+file's risk level reaches ``--fail-on``, else 0. Every file is reported,
+whatever happens to the others.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def check_file(
 
 def _describe(errors: dict[str, list[str]]) -> str:
     """Word request-check errors for the command line: options as flags."""
-    parts = []
+    parts: list[str] = []
     for path, messages in errors.items():
         head, _, rest = path.partition(".")
         if head == "file" and not rest:

@@ -77,9 +77,13 @@ def plot_curves(
     bottom = f"{min(y_values):.4g}"
     label_width = max(len(top), len(bottom))
     lines = []
-    for index, row in enumerate(grid):
-        label = top if index == 0 else bottom if index == height - 1 else ""
-        lines.append(f"{label:>{label_width}} |{''.join(row)}".rstrip())
+    for index, cells in enumerate(grid):
+        label = ""
+        if index == 0:
+            label = top
+        elif index == height - 1:
+            label = bottom
+        lines.append(f"{label:>{label_width}} |{''.join(cells)}".rstrip())
     first = f"{x_low:g}"
     last = f"{x_high:g}"
     axis = first + " " * max(width - len(first) - len(last), 1) + last

@@ -99,9 +99,9 @@ class BatchRequestSchema(LimitedSchema):
 class BatchRunSchema(DiagnoseRequestSchema):
     """One run of a batch: a name, and a history, records, or the text of a log.
 
-    Loads to a ``BatchRun``. The options are the batch's, given to the
-    constructor; a run carries none of its own, so that every run is ranked
-    by the same monitor.
+    Loads to a ``BatchRun``. The constructor takes the batch's options. A
+    run carries none of its own, so that every run is ranked by the same
+    monitor.
     """
 
     class Meta:
@@ -139,8 +139,8 @@ class BatchRunSchema(DiagnoseRequestSchema):
 
     @validates_schema(skip_on_field_errors=True)
     def check_shape(self, data: dict[str, Any], **kwargs: Any) -> None:
-        given = [key for key in ("history", "records", "log") if key in data]
-        if len(given) != 1:
+        sources = [key for key in ("history", "records", "log") if key in data]
+        if len(sources) != 1:
             raise ValidationError(
                 "Send exactly one of 'history' (name -> list of values), "
                 "'records' (one object per epoch) or 'log' (the text of a log "

@@ -393,7 +393,7 @@ def test_malformed_upload_names_line(
 
 
 def test_malformed_json_log_is_400_with_line(client: FlaskClient) -> None:
-    # A JSON body must parse before its shape can be told; that is a 400.
+    # A JSON body must parse before its shape is known, so this is a 400.
     text = '{\n  "log_history": [\n    {"epoch": 1.0,}\n  ]\n}\n'
     response = client.post("/v1/diagnoses", data=text, content_type="application/json")
 
