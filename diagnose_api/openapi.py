@@ -194,8 +194,8 @@ def log_query_parameters() -> list[dict[str, Any]]:
             "in": "query",
             "name": "format",
             "required": False,
-            "description": "Format of the log; detected when left out. Not "
-            "accepted with a JSON request body.",
+            "description": "Format of the log; detected when left out. A JSON "
+            "body with a format named is read as a log of that format.",
             "schema": {"type": "string", "enum": list(FORMATS)},
         },
         {"in": "query", "schema": OptionsSchema},
