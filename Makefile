@@ -28,7 +28,7 @@ test: $(TEST_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 openapi: $(STAMP)
-	$(BIN)/python -m diagnose_api.openapi > openapi.yaml
+	$(BIN)/diagnose-api openapi > openapi.yaml
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

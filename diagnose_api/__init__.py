@@ -29,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Settings come from defaults, then ``DIAGNOSE_*`` environment variables,
     then ``config`` (tests use it to override anything).
     """
+    from diagnose_api.api import batch
     from diagnose_api.api import diagnoses
     from diagnose_api.api import docs
     from diagnose_api.api import health
@@ -57,6 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(diagnoses.blueprint)
+    app.register_blueprint(batch.blueprint)
     app.register_blueprint(docs.blueprint)
     app.register_blueprint(report.blueprint)
     return app

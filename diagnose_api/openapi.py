@@ -7,6 +7,7 @@ a test fails when it differs from what the code generates. Regenerate with
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from apispec import APISpec
@@ -14,6 +15,10 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import fields
 
 from diagnose_api import __version__
+from diagnose_api.ingest import FORMATS
+from diagnose_api.schemas.batch import BatchRequestSchema
+from diagnose_api.schemas.batch import BatchResultSchema
+from diagnose_api.schemas.batch import BatchRunSchema
 from diagnose_api.schemas.diagnosis import DiagnosisSchema
 from diagnose_api.schemas.fields import FiniteFloat
 from diagnose_api.schemas.fields import JsonObject
@@ -21,6 +26,7 @@ from diagnose_api.schemas.fields import NumericSeries
 from diagnose_api.schemas.problem import ProblemSchema
 from diagnose_api.schemas.request import DiagnoseRequestSchema
 from diagnose_api.schemas.request import HistoryField
+from diagnose_api.schemas.request import OptionsSchema
 
 OPENAPI_VERSION = "3.0.3"
 SERIES_SCHEMA: dict[str, Any] = {
@@ -46,7 +52,9 @@ def _custom_fields(self: Any, field: fields.Field, **kwargs: Any) -> dict[str, A
             schema["items"] = {"type": "number"}
         return schema
     if isinstance(field, HistoryField):
-        return {"type": "object", "additionalProperties": SERIES_SCHEMA, "minProperties": 1}
+        # A copy per field, so that YAML output has no anchors for shared objects.
+        series = copy.deepcopy(SERIES_SCHEMA)
+        return {"type": "object", "additionalProperties": series, "minProperties": 1}
     if isinstance(field, JsonObject):
         return {"type": "object", "additionalProperties": True}
     if isinstance(field, FiniteFloat):
@@ -90,9 +98,11 @@ def build_spec() -> APISpec:
             "post": {
                 "operationId": "createDiagnosis",
                 "summary": "Diagnose one training history",
+                "description": LOG_UPLOAD_DESCRIPTION,
+                "parameters": log_query_parameters(),
                 "requestBody": {
                     "required": True,
-                    "content": {"application/json": {"schema": "DiagnoseRequest"}},
+                    "content": diagnose_request_content(),
                 },
                 "responses": {
                     "200": {
@@ -157,8 +167,129 @@ def build_spec() -> APISpec:
             }
         },
     )
+    add_batch_path(spec)
     add_report_paths(spec)
     return spec
+
+
+LOG_UPLOAD_DESCRIPTION = (
+    "The body is the JSON request shape, or a log file as training stacks "
+    "write it: Keras and Lightning CSVLogger files (text/csv), Keras and "
+    "PyTorch console output or a model card's results table (text/plain), "
+    "JSON Lines (application/x-ndjson), a Trainer trainer_state.json or MLflow "
+    "metric histories (application/json), a TensorBoard event file "
+    "(application/octet-stream), or any of these as the 'file' part of a "
+    "multipart/form-data upload. The format of a log is detected unless the "
+    "'format' query parameter names it; its options come from the query "
+    "parameters or the upload's 'options' part. A log that cannot be read is "
+    "a 422 whose 'errors' key is 'body' (or 'file') and whose detail names "
+    "the line."
+)
+LOG_TEXT_SCHEMA = {"type": "string", "description": "The content of a log file."}
+
+
+def log_query_parameters() -> list[dict[str, Any]]:
+    """Query parameters of a log-file body: the format, then every option."""
+    return [
+        {
+            "in": "query",
+            "name": "format",
+            "required": False,
+            "description": "Format of the log; detected when left out. A JSON "
+            "body with a format named is read as a log of that format.",
+            "schema": {"type": "string", "enum": list(FORMATS)},
+        },
+        {"in": "query", "schema": OptionsSchema},
+    ]
+
+
+def diagnose_request_content() -> dict[str, Any]:
+    """Request body media types of POST /v1/diagnoses."""
+    json_log = {
+        "type": "object",
+        "description": "A Trainer trainer_state.json (with log_history) or MLflow "
+        "metric histories (objects with key, value, timestamp and step).",
+        "additionalProperties": True,
+    }
+    content: dict[str, Any] = {
+        "application/json": {
+            "schema": {
+                "anyOf": [
+                    {"$ref": "#/components/schemas/DiagnoseRequest"},
+                    json_log,
+                ]
+            }
+        }
+    }
+    for mimetype in (
+        "text/csv",
+        "text/plain",
+        "text/markdown",
+        "application/x-ndjson",
+        "application/jsonl",
+    ):
+        content[mimetype] = {"schema": dict(LOG_TEXT_SCHEMA)}
+    content["application/octet-stream"] = {
+        "schema": {
+            "type": "string",
+            "format": "binary",
+            "description": "A TensorBoard event file, or any log file's bytes.",
+        }
+    }
+    content["multipart/form-data"] = {
+        "schema": {
+            "type": "object",
+            "required": ["file"],
+            "properties": {
+                "file": {
+                    "type": "string",
+                    "format": "binary",
+                    "description": "The log file.",
+                },
+                "options": {
+                    "type": "string",
+                    "description": 'A JSON object of options, e.g. {"patience": 3}; '
+                    "give options here or as query parameters, not both.",
+                },
+                "format": {"type": "string", "enum": list(FORMATS)},
+            },
+            "additionalProperties": False,
+        }
+    }
+    return content
+
+
+def add_batch_path(spec: APISpec) -> None:
+    """Add POST /v1/diagnoses/batch and its schemas."""
+    spec.components.schema("BatchRun", schema=BatchRunSchema)
+    spec.components.schema("BatchRequest", schema=BatchRequestSchema)
+    spec.components.schema("BatchResult", schema=BatchResultSchema)
+    spec.path(
+        path="/v1/diagnoses/batch",
+        operations={
+            "post": {
+                "operationId": "createBatchDiagnosis",
+                "summary": "Diagnose the runs of a sweep and rank them",
+                "description": "Each run is loaded and diagnosed on its own: a "
+                "run that fails validation gets an error entry and does not "
+                "stop the others. The request fails as a whole only when its "
+                "envelope is invalid: no runs, more than DIAGNOSE_MAX_BATCH_RUNS, "
+                "or invalid options.",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": "BatchRequest"}},
+                },
+                "responses": {
+                    "200": {
+                        "description": "Each run's diagnosis or error, the ranking "
+                        "and the counts by status.",
+                        "content": {"application/json": {"schema": "BatchResult"}},
+                    },
+                    **problem_responses(["400", "413", "415", "422"]),
+                },
+            }
+        },
+    )
 
 
 def add_report_paths(spec: APISpec) -> None:

@@ -36,12 +36,15 @@ from diagnose_api.api.body import json_body
 from diagnose_api.api.diagnoses import diagnosis_schema
 from diagnose_api.api.diagnoses import load_request
 from diagnose_api.errors import flatten_messages
+from diagnose_api.ingest import IngestError
 from diagnose_api.plots import describe_plot
 from diagnose_api.plots import epoch_markers
 from diagnose_api.plots import non_finite_marker
 from diagnose_api.plots import plan_panels
 from diagnose_api.plots import render_history
 from diagnose_api.schemas.fields import describe
+from diagnose_api.schemas.log_request import request_from_log
+from diagnose_api.schemas.request import DiagnoseRequest
 
 logger = logging.getLogger(__name__)
 
@@ -179,7 +182,7 @@ def submit() -> tuple[str, int, dict[str, str]]:
     try:
         submission = read_submission(text, upload)
         source = submission.field
-        request_data = load_request(parse_submission(submission))
+        request_data = load_submission(submission)
     except ValidationError as error:
         errors = flatten_messages(error.messages)
         logger.info("report form failed validation: fields=%s", sorted(errors))
@@ -276,6 +279,62 @@ def read_submission(text: str, upload: FileStorage | None) -> Submission:
     return Submission(FILE_FIELD, file.filename, content)
 
 
+def load_submission(submission: Submission) -> DiagnoseRequest:
+    """Load the submission as the JSON request shape, or else as a log file.
+
+    JSON that has the request's shape (Keras' ``history.history``, records,
+    or a whole body) goes through ``load_request``, so its errors name the
+    field. Anything else (CSV, console output, a model card's table, JSON
+    Lines, a Trainer ``trainer_state.json``) is read by ``diagnose_api.ingest``,
+    and a log that cannot be read is reported with its line number.
+    """
+    if is_request_json(submission.content):
+        return load_request(parse_submission(submission))
+    try:
+        return request_from_log(
+            submission.content,
+            filename=submission.filename,
+            limits=current_app.config,
+        )
+    except IngestError as error:
+        raise ValidationError({submission.field: [str(error)]}) from None
+
+
+def is_request_json(text: str) -> bool:
+    """Check whether the text is JSON meant as the request shape.
+
+    Not JSON at all, JSON Lines, and JSON of a log format (an object with
+    ``log_history``, MLflow metric histories) are logs. Broken JSON that
+    starts like an object or a list counts as request JSON, so that its
+    syntax error is reported with line and column.
+    """
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return text.lstrip().startswith(("{", "[")) and not is_json_lines(text)
+    if isinstance(data, dict):
+        if "history" in data or "records" in data:
+            return True
+        return "log_history" not in data and "metrics" not in data
+    if isinstance(data, list):
+        return not any(
+            isinstance(item, dict) and "key" in item and "value" in item
+            for item in data
+        )
+    return True
+
+
+def is_json_lines(text: str) -> bool:
+    """Check whether every non-blank line is a JSON object."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    try:
+        return len(lines) > 1 and all(
+            isinstance(json.loads(line), dict) for line in lines
+        )
+    except (json.JSONDecodeError, RecursionError):
+        return False
+
+
 def parse_submission(submission: Submission) -> dict[str, Any]:
     """Parse the submitted text, keying a rejection by its form field."""
     try:
@@ -285,10 +344,13 @@ def parse_submission(submission: Submission) -> dict[str, Any]:
 
 
 # --- Reading pasted text ------------------------------------------------------
-# The one hook for other input formats: parse_pasted turns text into the body
-# of POST /v1/diagnoses. ACCEPTED_FILES is the file input's accept attribute.
+# parse_pasted turns JSON text into the body of POST /v1/diagnoses; other
+# formats go through load_submission. ACCEPTED_FILES is the file input's
+# accept attribute.
 
-ACCEPTED_FILES = ".json,application/json"
+ACCEPTED_FILES = (
+    ".json,.csv,.txt,.log,.jsonl,.ndjson,.md,application/json,text/csv,text/plain"
+)
 
 
 def parse_pasted(text: str, filename: str | None = None) -> dict[str, Any]:
@@ -319,16 +381,12 @@ def parse_pasted(text: str, filename: str | None = None) -> dict[str, Any]:
         With one message that the page shows, when the text is not JSON or
         not an object or a list.
     """
-    # NOTE: reads JSON only. CSV and console logs wait for the ingest package.
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         suffix = PurePath(filename).suffix.lower() if filename else ""
         if suffix and suffix != ".json":
-            raise ValidationError(
-                f"{filename} is not JSON, and only JSON is read for now; upload "
-                "the JSON of history.history or of one object per epoch."
-            ) from None
+            raise ValidationError(f"{filename} is not valid JSON.") from None
         raise ValidationError(
             f"Not valid JSON: {error.msg} at line {error.lineno}, column "
             f"{error.colno}. Paste Keras' history.history, e.g. "

@@ -8,6 +8,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -193,8 +194,8 @@ def test_request_body_options_applied(client: FlaskClient) -> None:
             "history_file: The file is not UTF-8 text (invalid byte at offset 0).",
         ),
         (
-            {"history_file": (io.BytesIO(b"epoch,loss\n1,0.5\n"), "log.csv")},
-            "history_file: log.csv is not JSON, and only JSON is read for now",
+            {"history_file": (io.BytesIO(b"epoch,loss\n0,abc\n1,0.5\n"), "log.csv")},
+            "history_file: Invalid keras_csv input at line 2",
         ),
     ],
     ids=[
@@ -219,6 +220,25 @@ def test_invalid_input_shown_with_field_path(
     items = error_items(page)
     assert status == 422
     assert any(item.startswith(expected.replace("'", "&#39;")) for item in items), items
+
+
+LOGS = Path(__file__).resolve().parents[1] / "data" / "logs"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["keras_csvlogger.csv", "keras_console_verbose2.txt", "hf_model_card.md", "lightning_metrics.csv"],
+)
+def test_pasted_log_file_reported(client: FlaskClient, name: str) -> None:
+    status, page = submit(client, history_text=(LOGS / name).read_text())
+    assert status == 200, error_items(page) if status == 422 else status
+    assert 'class="status' in page
+
+
+def test_uploaded_trainer_state_reported(client: FlaskClient) -> None:
+    content = (LOGS / "hf_run" / "trainer_state.json").read_bytes()
+    status, page = submit(client, history_file=(io.BytesIO(content), "trainer_state.json"))
+    assert status == 200
 
 
 def test_error_page_keeps_pasted_text(client: FlaskClient) -> None:
@@ -292,7 +312,7 @@ def test_parse_pasted_shapes(text: str, filename: str | None, expected: dict) ->
     ("text", "filename", "message"),
     [
         ("", None, "Not valid JSON: Expecting value at line 1, column 1"),
-        ("loss\n1\n", "run.CSV", "run.CSV is not JSON, and only JSON is read for now"),
+        ("loss\n1\n", "run.CSV", "run.CSV is not valid JSON."),
         ('"loss"', None, "got the string 'loss'"),
         ("null", "h.json", "got NoneType None"),
     ],
