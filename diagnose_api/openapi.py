@@ -33,6 +33,7 @@ SERIES_SCHEMA: dict[str, Any] = {
 
 PROBLEM_RESPONSES = {
     "400": "The body is not valid JSON.",
+    "401": "API keys are configured and the request carries none, or an invalid one.",
     "413": "The body exceeds DIAGNOSE_MAX_CONTENT_LENGTH.",
     "415": "The content type is not supported.",
     "422": "The request failed validation; 'errors' names each field.",
@@ -99,7 +100,7 @@ def build_spec() -> APISpec:
                         "description": "The diagnosis.",
                         "content": {"application/json": {"schema": "Diagnosis"}},
                     },
-                    **problem_responses(["400", "413", "415", "422"]),
+                    **problem_responses(["400", "401", "413", "415", "422"]),
                 },
             }
         },
@@ -136,7 +137,7 @@ def build_spec() -> APISpec:
                 "responses": {
                     "200": {
                         "description": "OpenAPI 3.0 document.",
-                        "content": {"application/yaml": {"schema": {"type": "string"}}},
+                        "content": {"application/yaml": {"schema": {"type": "object"}}},
                     }
                 },
             }
@@ -157,7 +158,79 @@ def build_spec() -> APISpec:
             }
         },
     )
+    add_operations_paths(spec)
     return spec
+
+
+def add_operations_paths(spec: APISpec) -> None:
+    """Document the API-key schemes, ``/readyz`` and ``/metrics`` (diagnose_api/ops)."""
+    spec.components.security_scheme(
+        "bearerKey",
+        {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API key from DIAGNOSE_API_KEYS, as a bearer token.",
+        },
+    )
+    spec.components.security_scheme(
+        "headerKey",
+        {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-API-Key",
+            "description": "An API key from DIAGNOSE_API_KEYS.",
+        },
+    )
+    # Keys are optional: {} allows requests without one when none is configured.
+    spec.options["security"] = [{"bearerKey": []}, {"headerKey": []}, {}]
+    spec.path(
+        path="/readyz",
+        operations={
+            "get": {
+                "operationId": "readyz",
+                "summary": "Readiness probe",
+                "responses": {
+                    "200": {
+                        "description": "Every readiness check passed.",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "status": {"type": "string", "enum": ["ready"]},
+                                        "checks": {
+                                            "type": "object",
+                                            "additionalProperties": {"type": "string"},
+                                        },
+                                    },
+                                    "required": ["status", "checks"],
+                                }
+                            }
+                        },
+                    },
+                    "503": {
+                        "description": "A readiness check failed; 'errors' names it.",
+                        "content": {"application/problem+json": {"schema": "Problem"}},
+                    },
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/metrics",
+        operations={
+            "get": {
+                "operationId": "metrics",
+                "summary": "Prometheus metrics of requests and diagnoses",
+                "responses": {
+                    "200": {
+                        "description": "Prometheus text exposition format.",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    }
+                },
+            }
+        },
+    )
 
 
 def spec_yaml() -> str:

@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 
 from diagnose_api.analysis.diagnose import diagnose
 from diagnose_api.api.body import json_body
+from diagnose_api.ops import diagnose_with_metrics
 from diagnose_api.schemas.diagnosis import DiagnosisSchema
 from diagnose_api.schemas.request import DiagnoseRequestSchema
 
@@ -33,6 +34,6 @@ def load_request(payload: Any) -> Any:
 def create_diagnosis() -> tuple[dict[str, Any], int]:
     """Diagnose one training history."""
     request_data = load_request(json_body())
-    result = diagnose(request_data.history, request_data.options)
+    result = diagnose_with_metrics(diagnose, request_data.history, request_data.options)
     logger.debug("diagnosed %d epochs: %s", request_data.history.n_epochs, result.status)
     return diagnosis_schema.dump(result), 200
