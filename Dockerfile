@@ -42,5 +42,5 @@ VOLUME ["/var/lib/diagnose-api"]
 USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "-m", "diagnose_api.ops.healthcheck"]
+    CMD ["python", "-m", "diagnose_api.healthcheck"]
 CMD ["/app/docker-entrypoint.sh"]

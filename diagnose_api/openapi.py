@@ -31,6 +31,18 @@ SERIES_SCHEMA: dict[str, Any] = {
     "and Infinity tokens of Python's json module are accepted.",
 }
 
+# The README's first request: a Keras history that overfits after epoch 3.
+# fmt: off
+DIAGNOSE_REQUEST_EXAMPLE: dict[str, Any] = {
+    "history": {
+        "loss": [1.0799, 0.8158, 0.6541, 0.5162, 0.3926, 0.2804, 0.1864, 0.1155, 0.0698],
+        "val_loss": [1.0686, 0.9982, 0.9794, 0.9962, 1.0285, 1.0956, 1.1609, 1.2688, 1.3471],
+        "accuracy": [0.6451, 0.7277, 0.7798, 0.834, 0.884, 0.9298, 0.9629, 0.9825, 0.9923],
+        "val_accuracy": [0.6306, 0.6488, 0.6616, 0.6633, 0.6587, 0.6616, 0.6584, 0.6502, 0.6493],
+    }
+}
+# fmt: on
+
 PROBLEM_RESPONSES = {
     "400": "The body is not valid JSON.",
     "401": "API keys are configured and the request carries none, or an invalid one.",
@@ -93,7 +105,12 @@ def build_spec() -> APISpec:
                 "summary": "Diagnose one training history",
                 "requestBody": {
                     "required": True,
-                    "content": {"application/json": {"schema": "DiagnoseRequest"}},
+                    "content": {
+                        "application/json": {
+                            "schema": "DiagnoseRequest",
+                            "example": DIAGNOSE_REQUEST_EXAMPLE,
+                        }
+                    },
                 },
                 "responses": {
                     "200": {

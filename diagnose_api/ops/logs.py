@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from datetime import UTC
 from datetime import datetime
-from datetime import timezone
 from typing import Any
 from typing import TextIO
 
@@ -69,7 +69,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(
                 timespec="milliseconds"
             ),
             "level": record.levelname,

@@ -36,9 +36,7 @@ MULTIPROCESS_KEY = "diagnose_api.metrics_multiprocess"
 # scanners probing random paths cannot create one label value per path.
 UNMATCHED_ROUTE = "unmatched"
 # Methods kept as label values; anything else is counted as "other".
-KNOWN_METHODS = frozenset(
-    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
-)
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 ANALYSIS_BUCKETS = (
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0
 )  # fmt: skip
@@ -76,7 +74,9 @@ def install_metrics(app: Flask) -> None:
     app.register_blueprint(blueprint)
 
 
-def record_request(route: str | None, method: str, status: int, duration: float) -> None:
+def record_request(
+    route: str | None, method: str, status: int, duration: float
+) -> None:
     """Count one answered request and observe its duration in seconds."""
     route_label = route or UNMATCHED_ROUTE
     method_label = method if method in KNOWN_METHODS else "other"

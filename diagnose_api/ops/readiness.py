@@ -86,7 +86,9 @@ def readyz() -> Response | dict[str, object]:
     if not failed:
         return {"status": "ready", "checks": results}
     names = ", ".join(repr(name) for name in failed)
-    errors = {f"checks.{name}": [f"Failed with {kind}."] for name, kind in failed.items()}
+    errors = {
+        f"checks.{name}": [f"Failed with {kind}."] for name, kind in failed.items()
+    }
     return problem(
         ServiceUnavailable.status,
         "Service not ready",

@@ -1,4 +1,4 @@
-"""Container health check: ``python -m diagnose_api.ops.healthcheck``.
+"""Container health check: ``python -m diagnose_api.healthcheck``.
 
 Requests ``/healthz`` on the port of ``DIAGNOSE_BIND`` and exits 0 on a 200
 response, 1 otherwise. It uses only the standard library because slim
@@ -27,7 +27,9 @@ def healthz_url(bind: str) -> str:
         If ``bind`` is a Unix socket or has no port.
     """
     if bind.startswith("unix:"):
-        raise ValueError(f"DIAGNOSE_BIND must be host:port for the health check, got {bind!r}")
+        raise ValueError(
+            f"DIAGNOSE_BIND must be host:port for the health check, got {bind!r}"
+        )
     host, separator, port = bind.rpartition(":")
     if not separator or not port.isdigit():
         raise ValueError(f"DIAGNOSE_BIND must end with :PORT, got {bind!r}")
