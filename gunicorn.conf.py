@@ -38,8 +38,8 @@ def on_starting(server):
     if not directory:
         if workers > 1:
             server.log.warning(
-                "%s is not set: /metrics reports only the worker that answers "
-                "each scrape; set it to an empty writable directory to add up "
+                "%s is not set, so /metrics reports only the worker that serves "
+                "each scrape. Set it to an empty writable directory to add up "
                 "all %d workers.",
                 METRICS_DIR_ENV,
                 workers,

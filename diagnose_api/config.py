@@ -39,10 +39,10 @@ DEFAULTS: dict[str, tuple[Any, Any]] = {
     # Run store: PostgreSQL URL; when empty, a SQLite file at SQLITE_PATH.
     "DATABASE_URL": ("", str),
     "SQLITE_PATH": ("var/diagnose-api.sqlite3", str),
-    # Operations (diagnose_api/ops). API keys that /v1 routes require; when
-    # empty, /v1 routes are open. Comma-separated, each at least 16 characters.
+    # API keys that /v1 routes require (diagnose_api/ops/auth.py). When empty,
+    # /v1 routes are open. Comma-separated, each at least 16 characters.
     "API_KEYS": ((), parse_list),
-    # Origins (scheme://host[:port]) that browsers may call /v1 from; when
+    # Origins (scheme://host[:port]) that browsers may call /v1 from. When
     # empty, no CORS headers are sent. Comma-separated, matched exactly.
     "CORS_ORIGINS": ((), parse_list),
 }

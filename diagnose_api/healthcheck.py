@@ -49,7 +49,7 @@ def main() -> int:
         print(f"health check failed: {error}", file=sys.stderr)
         return 1
     if not healthy:
-        print(f"health check failed: {url} answered {response.status}", file=sys.stderr)
+        print(f"health check failed: {url} returned {response.status}", file=sys.stderr)
     return 0 if healthy else 1
 
 

@@ -8,7 +8,7 @@ to requirements.lock, the exact versions the container installs) and exits
 - 1 when pip-audit reports a known vulnerability in a pinned dependency,
   listing each one with its fix versions;
 - 0 with a warning when the advisory service cannot be reached or returns no
-  data for any dependency, because an outage of that service says nothing
+  data for any dependency, because an outage of that service is no finding
   about this code (``--strict`` exits 2 instead);
 - 1 on any other pip-audit failure (a bad lock file, an unpinned line).
 """
@@ -53,7 +53,7 @@ class Vulnerability:
 
 @dataclass(frozen=True)
 class AuditReport:
-    """What pip-audit's JSON output says about the lock file."""
+    """Findings of one pip-audit JSON report on the lock file."""
 
     n_dependencies: int
     skipped: tuple[str, ...]

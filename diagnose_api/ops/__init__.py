@@ -32,7 +32,7 @@ def install_ops(app: Flask) -> None:
     Raises
     ------
     ValueError
-        If ``API_KEYS`` or ``CORS_ORIGINS`` holds an invalid entry.
+        If ``API_KEYS`` or ``CORS_ORIGINS`` contains an invalid entry.
     """
     configure_logging(app)
 

@@ -1,7 +1,7 @@
 """CORS for browser clients, off unless ``CORS_ORIGINS`` lists origins.
 
-flask-cors answers preflight requests, checks the requested method and
-headers, and sets ``Vary: Origin``; writing that by hand would repeat it.
+flask-cors responds to preflight requests, checks the requested method and
+headers, and sets ``Vary: Origin``, so this module only configures it.
 flask-cors treats an origin containing characters such as ``*`` or ``^`` as
 a regular expression, so ``validate_origins`` accepts only plain
 ``scheme://host[:port]`` origins, and flask-cors then compares them with the

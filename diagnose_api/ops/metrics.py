@@ -3,7 +3,7 @@
 Under gunicorn every worker is its own process. When the environment
 variable ``PROMETHEUS_MULTIPROC_DIR`` names a directory, prometheus_client
 keeps each worker's values in files there and ``/metrics`` adds them up, so
-one scrape sees the whole server whichever worker answers it.
+every scrape reports the whole server, whichever worker handles it.
 gunicorn.conf.py empties that directory at start and marks exited workers
 dead. Without the variable, ``/metrics`` reports this process alone.
 """
@@ -77,7 +77,7 @@ def install_metrics(app: Flask) -> None:
 def record_request(
     route: str | None, method: str, status: int, duration: float
 ) -> None:
-    """Count one answered request and observe its duration in seconds."""
+    """Count one finished request and observe its duration in seconds."""
     route_label = route or UNMATCHED_ROUTE
     method_label = method if method in KNOWN_METHODS else "other"
     http_requests.labels(route_label, method_label, str(status)).inc()

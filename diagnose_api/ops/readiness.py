@@ -3,7 +3,7 @@
 A component that the service needs in order to serve (the run store, for
 example) registers a check with ``add_readiness_check(app, "store",
 store.ping)``. A check passes when it returns and fails when it raises.
-``/readyz`` answers 200 when every check passes, and otherwise 503
+``/readyz`` returns 200 when every check passes, and otherwise 503
 problem+json naming each failed check. The response names only the
 exception's class; the log line also carries its message.
 """

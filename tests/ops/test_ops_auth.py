@@ -118,7 +118,7 @@ def test_keys_off_leaves_v1_open(client: FlaskClient) -> None:
     assert diagnose(client, {}).status_code == 200
 
 
-def test_key_compared_with_every_key_in_constant_time(
+def test_constant_time_compare_with_every_key(
     keyed_client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[tuple[bytes, bytes]] = []

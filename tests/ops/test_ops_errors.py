@@ -35,7 +35,7 @@ def test_unexpected_error_is_generic_problem(failing_app: Flask) -> None:
     assert ".py" not in text
 
 
-def test_unexpected_error_logged_with_trace_and_request_id(
+def test_unexpected_error_logged_with_trace(
     failing_app: Flask, capsys: pytest.CaptureFixture[str]
 ) -> None:
     capsys.readouterr()

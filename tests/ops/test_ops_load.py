@@ -36,7 +36,7 @@ BODY = json.dumps({"history": OVERFIT_HISTORY}).encode()
 
 @dataclass(frozen=True)
 class Outcome:
-    """How one request ended: its final status (0 when never answered) and retries."""
+    """How one request ended: its final status (0 when no response came) and retries."""
 
     status: int
     retried: bool
@@ -113,7 +113,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
 def kill_one_worker(server: Server, budget: Budget) -> tuple[int, list[int]]:
     """SIGKILL a worker a third of the way through the budget; wait for its replacement.
 
-    A third of the way is KILL_AFTER answered requests or a third of
+    A third of the way is KILL_AFTER finished requests or a third of
     MAX_SECONDS, whichever comes first, so that the kill lands mid-run on
     a slow machine too.
     """
@@ -132,7 +132,7 @@ def kill_one_worker(server: Server, budget: Budget) -> tuple[int, list[int]]:
     return victim, child_pids(server.process.pid)
 
 
-def test_worker_killed_under_load_loses_no_request(server: Server) -> None:
+def test_worker_kill_loses_no_request(server: Server) -> None:
     port = int(server.url.rsplit(":", 1)[1])
     budget = Budget(MAX_REQUESTS, MAX_SECONDS)
     started = time.monotonic()

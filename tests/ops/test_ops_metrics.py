@@ -221,7 +221,7 @@ def test_value_files_per_worker(
     assert any(str(pid) in name for pid in workers for name in files)
 
 
-def test_gunicorn_log_has_one_json_access_line_per_request(
+def test_one_json_access_line_per_request(
     two_workers: Server, traffic: list[str]
 ) -> None:
     entries = json_lines(two_workers.log())

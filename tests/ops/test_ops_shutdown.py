@@ -62,9 +62,9 @@ def test_sigterm_finishes_request_in_flight(tmp_path: Path) -> None:
     server = start_server(tmp_path, workers=1)
     port = int(server.url.rsplit(":", 1)[1])
     request = large_request_bytes(port)
-    # The body is larger than what the kernel can buffer for a connection
-    # that nobody reads, so sendall() returns only after the worker has
-    # accepted the connection and read most of the body.
+    # The body is larger than what the kernel buffers for a connection that
+    # the server has not read from yet, so sendall() returns only after the
+    # worker has accepted the connection and read most of the body.
     assert len(request) > socket_buffer_bytes()
     with socket.create_connection(("127.0.0.1", port), timeout=60) as connection:
         connection.sendall(request)
