@@ -84,6 +84,14 @@ def is_protected(path: str) -> bool:
     return path == PROTECTED_PREFIX or path.startswith(PROTECTED_PREFIX + "/")
 
 
+def requires_key() -> bool:
+    """Return whether the request's path, or the route it matched, is under /v1."""
+    if request.method == "OPTIONS":
+        return False
+    rule = request.url_rule
+    return is_protected(request.path) or (rule is not None and is_protected(rule.rule))
+
+
 def unauthorized(detail: str, challenge: str) -> Response:
     return problem(
         401,
@@ -102,7 +110,7 @@ def install_api_keys(app: Flask) -> None:
 
     @app.before_request
     def require_api_key() -> Response | None:
-        if request.method == "OPTIONS" or not is_protected(request.path):
+        if not requires_key():
             return None
         candidates = presented_keys()
         if any(matches_any(candidate, keys) for candidate in candidates):

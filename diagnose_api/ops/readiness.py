@@ -62,6 +62,8 @@ def install_readiness(app: Flask) -> None:
 def run_checks(checks: list[ReadinessCheck]) -> dict[str, str]:
     """Run every check and return ``name -> "ok"`` or the failing exception's class."""
     results: dict[str, str] = {}
+    # NOTE: probes run without a timeout of their own. A probe must bound its
+    # wait, or a hung dependency holds the worker until gunicorn's timeout.
     for check in checks:
         try:
             check.probe()
