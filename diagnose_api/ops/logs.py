@@ -120,7 +120,7 @@ def log_access(response: Response, route: str | None, duration: float) -> None:
                 "path": request.path,
                 "status": response.status_code,
                 "duration_ms": round(duration * 1000.0, 3),
-                # NOTE: This is the TCP peer, so behind a proxy it is the proxy's address.
+                # NOTE: Behind a proxy this is the proxy's address.
                 "remote_addr": request.remote_addr,
             }
         },
