@@ -12,6 +12,7 @@ from diagnose_api.analysis.early_stopping import replay_stop_rules
 from diagnose_api.analysis.findings import detect_all
 from diagnose_api.analysis.gap import measure_gap
 from diagnose_api.analysis.history import History
+from diagnose_api.analysis.projection import project
 from diagnose_api.analysis.recommendations import recommend
 from diagnose_api.analysis.result import Diagnosis
 from diagnose_api.analysis.result import Divergence
@@ -49,7 +50,14 @@ def diagnose(history: History, options: Options | None = None) -> Diagnosis:
         If ``options.monitor`` names no series, or its direction cannot be
         told from its name while ``options.mode`` is 'auto'.
     """
-    options = options or Options()
+    # Values near the float64 limits (1e308) overflow in differences and
+    # ratios; the analyzers read the resulting inf and NaN as non-finite,
+    # so the warnings carry no information for the caller.
+    with np.errstate(all="ignore"):
+        return _diagnose(history, options or Options())
+
+
+def _diagnose(history: History, options: Options) -> Diagnosis:
     if options.monitor is not None and options.monitor not in history.series:
         raise ValueError(
             f"monitor {options.monitor!r} is not a series of the history; "
@@ -66,7 +74,8 @@ def diagnose(history: History, options: Options | None = None) -> Diagnosis:
     if best_index is not None and ctx.monitor is not None:
         best_value = float(ctx.monitor.values[best_index])
     stop = replay_stop_rules(ctx)
-    recommendations = recommend(ctx, status, findings, best_epoch, stop)
+    projection = project(ctx)
+    recommendations = recommend(ctx, status, findings, best_epoch, stop, projection)
     risk = score_risk(ctx)
     divergence = _divergence(ctx)
     summary = _summary(status, findings, risk.score, best_epoch)
@@ -89,6 +98,7 @@ def diagnose(history: History, options: Options | None = None) -> Diagnosis:
         first_epoch=float(history.epochs[0]),
         last_epoch=float(history.epochs[-1]),
         skipped_checks=tuple(skipped),
+        projection=projection,
         notes=history.notes,
     )
 

@@ -121,10 +121,14 @@ def find_divergence(
     n = epochs.size
     if n < 4:
         return None
+    spread = float(np.ptp(val_loss))
+    # A constant series (up to rounding) never parts from anything.
+    if not spread > 1e-12 * max(float(np.max(np.abs(val_loss))), 1e-300):
+        return None
     # Centre and scale so the normal equations stay well conditioned at
     # 100,000 points and at epoch numbers in the thousands.
     x = (epochs - epochs.mean()) / max(float(np.ptp(epochs)), 1e-300)
-    y_scale = max(float(np.ptp(val_loss)), 1e-300)
+    y_scale = spread
     y = (val_loss - val_loss.mean()) / y_scale
     epoch_scale = float(np.ptp(epochs))
 

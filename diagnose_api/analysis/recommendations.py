@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from diagnose_api.analysis.context import Context
+from diagnose_api.analysis.projection import Projection
 from diagnose_api.analysis.result import Finding
 from diagnose_api.analysis.result import Recommendation
 from diagnose_api.analysis.result import Status
@@ -74,6 +75,7 @@ def recommend(
     findings: list[Finding],
     best_epoch: float | None,
     stop: dict[str, Any],
+    projection: Projection | None = None,
 ) -> list[Recommendation]:
     """Build the ranked recommendations for a diagnosed run."""
     codes = {f.code: f for f in findings}
@@ -82,13 +84,13 @@ def recommend(
     if status is Status.OVERFITTING:
         found.extend(_overfitting(ctx, codes, best_epoch, stop))
     elif status is Status.UNDERFITTING:
-        found.extend(_underfitting(ctx, codes))
+        found.extend(_underfitting(ctx, codes, projection))
     elif status is Status.UNSTABLE:
         found.extend(_unstable(codes))
     elif status is Status.DIVERGED:
         found.extend(_diverged(ctx, codes, best_epoch))
     elif status is Status.HEALTHY:
-        found.extend(_healthy(codes, stop))
+        found.extend(_healthy(codes, stop, projection))
 
     found.extend(_from_findings(codes, status))
     unique: dict[str, Recommendation] = {}
@@ -168,7 +170,37 @@ def _overfitting(
     return result
 
 
-def _underfitting(ctx: Context, codes: dict[str, Finding]) -> list[Recommendation | None]:
+def _train_longer(
+    codes: dict[str, Finding], projection: Projection | None, priority: int
+) -> Recommendation | None:
+    """Suggest more epochs when the loss still falls or a fit projects a gain."""
+    if projection is not None and projection.more_epochs_help:
+        return Recommendation(
+            action="train_longer",
+            priority=priority,
+            rationale=f"A {projection.family.replace('_', '-')} fit of "
+            f"{projection.series} (R^2 {projection.r_squared:.3f}) levels off at "
+            f"{projection.plateau:.4g}, {projection.expected_gain:.3g} below its "
+            f"current {projection.current:.4g}; twice the epochs would reach about "
+            f"{projection.value_if_doubled:.4g}.",
+            parameters={
+                "projected_plateau": projection.plateau,
+                "value_if_epochs_doubled": projection.value_if_doubled,
+                "epochs_factor": 2,
+            },
+        )
+    if "still_improving" in codes:
+        return Recommendation(
+            action="train_longer",
+            priority=priority,
+            rationale=codes["still_improving"].message,
+        )
+    return None
+
+
+def _underfitting(
+    ctx: Context, codes: dict[str, Finding], projection: Projection | None
+) -> list[Recommendation | None]:
     result: list[Recommendation | None] = []
     if "chance_level" in codes or "accuracy_constant" in codes:
         cause = codes.get("chance_level") or codes["accuracy_constant"]
@@ -191,14 +223,7 @@ def _underfitting(ctx: Context, codes: dict[str, Finding]) -> list[Recommendatio
                 parameters={"factor": LR_INCREASE_FACTORS},
             )
         )
-    if "still_improving" in codes:
-        result.append(
-            Recommendation(
-                action="train_longer",
-                priority=2,
-                rationale=codes["still_improving"].message,
-            )
-        )
+    result.append(_train_longer(codes, projection, priority=2))
     result.append(
         Recommendation(
             action="increase_capacity",
@@ -281,16 +306,10 @@ def _diverged(
     return result
 
 
-def _healthy(codes: dict[str, Finding], stop: dict) -> list[Recommendation | None]:
-    result: list[Recommendation | None] = []
-    if "still_improving" in codes:
-        result.append(
-            Recommendation(
-                action="train_longer",
-                priority=1,
-                rationale=codes["still_improving"].message,
-            )
-        )
+def _healthy(
+    codes: dict[str, Finding], stop: dict, projection: Projection | None
+) -> list[Recommendation | None]:
+    result: list[Recommendation | None] = [_train_longer(codes, projection, priority=1)]
     safeguard = _early_stopping(stop, "No overfitting yet; as a safeguard,")
     if safeguard is not None:
         result.append(

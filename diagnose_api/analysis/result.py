@@ -142,4 +142,5 @@ class Diagnosis:
     first_epoch: float
     last_epoch: float
     skipped_checks: tuple[SkippedCheck, ...]
+    projection: Any = None
     notes: tuple[str, ...] = ()

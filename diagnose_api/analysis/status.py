@@ -9,8 +9,10 @@ Rule, first match wins:
    checks read (validation, else training).
 3. ``unstable``: ``training_loss_rising`` (an optimization problem, so never
    overfitting), or a non-finite value the run recovered from.
-4. ``overfitting``: ``val_loss_rising``, or ``val_accuracy_declining``
-   together with ``generalization_gap_growing``.
+4. ``overfitting``: ``val_loss_rising``; ``loss_accuracy_disagreement``
+   (validation loss rises while accuracy holds: the model overfits its
+   confidence); or ``val_accuracy_declining`` together with
+   ``generalization_gap_growing``.
 5. ``underfitting``: ``not_learning``, ``chance_level``, or a frozen
    validation accuracy (``accuracy_constant``).
 6. ``unstable``: ``val_noisy`` of medium severity or more, or ``loss_spike``.
@@ -76,7 +78,7 @@ def decide_status(ctx: Context, findings: list[Finding]) -> Status:
     if "training_loss_rising" in by_code or any_non_finite:
         return Status.UNSTABLE
 
-    if "val_loss_rising" in by_code:
+    if "val_loss_rising" in by_code or "loss_accuracy_disagreement" in by_code:
         return Status.OVERFITTING
     if "val_accuracy_declining" in by_code and "generalization_gap_growing" in by_code:
         return Status.OVERFITTING

@@ -137,6 +137,17 @@ class EarlyStoppingSchema(Schema):
     prechelt = fields.Nested(PrecheltSchema, allow_none=True)
 
 
+class ProjectionSchema(Schema):
+    series = fields.String(required=True)
+    family = fields.String(required=True, metadata={"enum": ["exponential", "power_law"]})
+    plateau = FiniteFloat(required=True)
+    current = FiniteFloat(required=True)
+    expected_gain = FiniteFloat(required=True)
+    value_if_doubled = FiniteFloat(required=True)
+    r_squared = FiniteFloat(required=True)
+    more_epochs_help = fields.Boolean(required=True)
+
+
 class DiagnosisSchema(Schema):
     """The diagnosis of one run."""
 
@@ -158,4 +169,10 @@ class DiagnosisSchema(Schema):
     first_epoch = FiniteFloat(required=True)
     last_epoch = FiniteFloat(required=True)
     skipped_checks = fields.List(fields.Nested(SkippedCheckSchema), required=True)
+    projection = fields.Nested(
+        ProjectionSchema,
+        allow_none=True,
+        required=True,
+        metadata={"description": "Curve-fit projection of a falling loss, or null."},
+    )
     notes = fields.List(fields.String(), required=True)
