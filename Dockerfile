@@ -10,8 +10,9 @@ ENV PIP_NO_CACHE_DIR=1 \
 WORKDIR /src
 COPY pyproject.toml README.md requirements.lock ./
 COPY diagnose_api ./diagnose_api
-# One wheel for the service and one for each pinned runtime dependency.
-RUN python -m pip wheel --wheel-dir /wheels --constraint requirements.lock .
+# One wheel for the service and one for each pinned runtime dependency,
+# PostgreSQL's driver included so that replicas can share a run store.
+RUN python -m pip wheel --wheel-dir /wheels --constraint requirements.lock ".[postgres]"
 
 
 FROM python:3.11.17-slim-bookworm
@@ -29,7 +30,7 @@ RUN groupadd --system --gid 10001 diagnose \
 
 # Only the runtime dependencies, from the builder's wheels, without an index.
 RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
-    python -m pip install --no-index --find-links /wheels /wheels/diagnose_api-*.whl
+    python -m pip install --no-index --find-links /wheels /wheels/*.whl
 
 WORKDIR /app
 COPY gunicorn.conf.py docker-entrypoint.sh ./

@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $@
 
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,postgres]'
 	touch $@ $(STAMP)
 
 serve: $(STAMP)
@@ -43,7 +43,7 @@ audit: $(TEST_STAMP)
 lock:
 	rm -rf build/lock-venv
 	$(PYTHON) -m venv build/lock-venv
-	build/lock-venv/bin/python -m pip install --quiet .
+	build/lock-venv/bin/python -m pip install --quiet '.[postgres]'
 	{ sed -n '1,3p' requirements.lock; \
 	  build/lock-venv/bin/python -m pip freeze --exclude-editable \
 	    | grep -v '^diagnose[-_]api'; } > requirements.lock.new

@@ -47,12 +47,12 @@ def diagnose(history: History, options: Options | None = None) -> Diagnosis:
     Raises
     ------
     ValueError
-        If ``options.monitor`` names no series, or its direction cannot be
-        told from its name while ``options.mode`` is 'auto'.
+        If ``options.monitor`` names no series, or its name does not decide
+        its direction while ``options.mode`` is 'auto'.
     """
     # Values near the float64 limits (1e308) overflow in differences and
-    # ratios; the analyzers read the resulting inf and NaN as non-finite,
-    # so the warnings carry no information for the caller.
+    # ratios. The analyzers read the resulting inf and NaN as non-finite, so
+    # the warnings carry no information for the caller.
     with np.errstate(all="ignore"):
         return _diagnose(history, options or Options())
 

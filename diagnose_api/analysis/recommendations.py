@@ -213,13 +213,14 @@ def _underfitting(
                 "output layer's activation and loss.",
             )
         )
-    if "not_learning" in codes or "chance_level" in codes:
+    if "not_learning" in codes or "chance_level" in codes or "still_improving" in codes:
         result.append(
             Recommendation(
                 action="increase_learning_rate",
                 priority=2,
-                rationale="The training loss barely falls; a learning rate 3 to 10 "
-                "times higher usually shows whether the optimizer is the bottleneck.",
+                rationale="The training loss falls slowly or not at all; a learning "
+                "rate 3 to 10 times higher usually shows whether the optimizer is the "
+                "bottleneck.",
                 parameters={"factor": LR_INCREASE_FACTORS},
             )
         )

@@ -72,7 +72,7 @@ class Risk:
 
 @dataclass(frozen=True)
 class Divergence:
-    """Where training and validation curves part for good."""
+    """The epoch at which training and validation curves part for good."""
 
     epoch: float
     confidence: float

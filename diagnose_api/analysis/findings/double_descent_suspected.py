@@ -4,11 +4,13 @@ Rule, on the logged validation loss y: with g the position of the global
 minimum, r(t) = min_{t' <= t} y(t') the running minimum, p the highest bump
 before g, p = argmax_{t < g} (y(t) - r(t)), and i the minimum of y before p,
 
-    y(p) - y(i) > 3 sigma_V,
+    y(p) - y(i) > max(3 sigma_V, 0.05 |y(i)|),
     at least two epochs between i and g lie above y(i) + 2 sigma_V,
-    y(g) < y(i) - 2 sigma_V.
+    y(g) < y(i) - max(2 sigma_V, 0.02 |y(i)|).
 
 The second condition keeps a single-epoch spike from passing for a bump.
+The relative floors keep the wiggles of a smooth, slowly converging curve,
+whose noise level is tiny, from passing for a second descent.
 
 References
 ----------
@@ -31,6 +33,8 @@ from diagnose_api.analysis.result import SkippedCheck
 
 CODE = "double_descent_suspected"
 MIN_EPOCHS = 6
+MIN_RELATIVE_BUMP = 0.05
+MIN_RELATIVE_DROP = 0.02
 
 
 def detect(ctx: Context) -> Outcome:
@@ -53,7 +57,12 @@ def detect(ctx: Context) -> Outcome:
     bump = float(values[p] - values[i])
     drop = float(values[i] - values[g])
     n_above = int(np.count_nonzero(values[i:g] > values[i] + 2 * sigma))
-    if not (bump > NOISE_MULTIPLE * sigma and n_above >= 2 and drop > 2 * sigma):
+    level = abs(float(values[i]))
+    if not (
+        bump > max(NOISE_MULTIPLE * sigma, MIN_RELATIVE_BUMP * level)
+        and n_above >= 2
+        and drop > max(2 * sigma, MIN_RELATIVE_DROP * level)
+    ):
         return None
     return Finding(
         code=CODE,
