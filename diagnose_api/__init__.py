@@ -36,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from diagnose_api.api import report
     from diagnose_api.config import load_settings
     from diagnose_api.errors import register_error_handlers
+    from diagnose_api.ops import install_ops
 
     app = Flask(__name__)
     app.json_provider_class = StrictJSONProvider
@@ -56,6 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return response
 
     register_error_handlers(app)
+    install_ops(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(diagnoses.blueprint)
     app.register_blueprint(batch.blueprint)

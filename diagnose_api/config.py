@@ -7,8 +7,22 @@ tests and the factory's ``config`` argument can override any value.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from collections.abc import Mapping
 from typing import Any
+
+
+def parse_list(raw: str) -> tuple[str, ...]:
+    """Split a comma-separated variable into its non-empty, stripped items."""
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def setting_list(value: str | Iterable[str]) -> tuple[str, ...]:
+    """Return a list setting as a tuple, splitting a string given as an override."""
+    if isinstance(value, str):
+        return parse_list(value)
+    return tuple(value)
+
 
 # name -> (default, parser). Every setting is documented in the README.
 DEFAULTS: dict[str, tuple[Any, Any]] = {
@@ -30,6 +44,12 @@ DEFAULTS: dict[str, tuple[Any, Any]] = {
     # Run store: PostgreSQL URL; when empty, a SQLite file at SQLITE_PATH.
     "DATABASE_URL": ("", str),
     "SQLITE_PATH": ("var/diagnose-api.sqlite3", str),
+    # API keys that /v1 routes require (diagnose_api/ops/auth.py). When empty,
+    # /v1 routes are open. Comma-separated, each at least 16 characters.
+    "API_KEYS": ((), parse_list),
+    # Origins (scheme://host[:port]) that browsers may call /v1 from. When
+    # empty, no CORS headers are sent. Comma-separated, matched exactly.
+    "CORS_ORIGINS": ((), parse_list),
 }
 PREFIX = "DIAGNOSE_"
 

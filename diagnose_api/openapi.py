@@ -37,8 +37,21 @@ SERIES_SCHEMA: dict[str, Any] = {
     "and Infinity tokens of Python's json module are accepted.",
 }
 
+# The README's first request: a Keras history that overfits after epoch 3.
+# fmt: off
+DIAGNOSE_REQUEST_EXAMPLE: dict[str, Any] = {
+    "history": {
+        "loss": [1.0799, 0.8158, 0.6541, 0.5162, 0.3926, 0.2804, 0.1864, 0.1155, 0.0698],
+        "val_loss": [1.0686, 0.9982, 0.9794, 0.9962, 1.0285, 1.0956, 1.1609, 1.2688, 1.3471],
+        "accuracy": [0.6451, 0.7277, 0.7798, 0.834, 0.884, 0.9298, 0.9629, 0.9825, 0.9923],
+        "val_accuracy": [0.6306, 0.6488, 0.6616, 0.6633, 0.6587, 0.6616, 0.6584, 0.6502, 0.6493],
+    }
+}
+# fmt: on
+
 PROBLEM_RESPONSES = {
     "400": "The body is not valid JSON.",
+    "401": "API keys are configured and the request carries none, or an invalid one.",
     "413": "The body exceeds DIAGNOSE_MAX_CONTENT_LENGTH.",
     "415": "The content type is not supported.",
     "422": "The request failed validation; 'errors' names each field.",
@@ -109,7 +122,7 @@ def build_spec() -> APISpec:
                         "description": "The diagnosis.",
                         "content": {"application/json": {"schema": "Diagnosis"}},
                     },
-                    **problem_responses(["400", "413", "415", "422"]),
+                    **problem_responses(["400", "401", "413", "415", "422"]),
                 },
             }
         },
@@ -146,7 +159,7 @@ def build_spec() -> APISpec:
                 "responses": {
                     "200": {
                         "description": "OpenAPI 3.0 document.",
-                        "content": {"application/yaml": {"schema": {"type": "string"}}},
+                        "content": {"application/yaml": {"schema": {"type": "object"}}},
                     }
                 },
             }
@@ -169,6 +182,7 @@ def build_spec() -> APISpec:
     )
     add_batch_path(spec)
     add_report_paths(spec)
+    add_operations_paths(spec)
     return spec
 
 
@@ -218,7 +232,8 @@ def diagnose_request_content() -> dict[str, Any]:
                     {"$ref": "#/components/schemas/DiagnoseRequest"},
                     json_log,
                 ]
-            }
+            },
+            "example": DIAGNOSE_REQUEST_EXAMPLE,
         }
     }
     for mimetype in (
@@ -285,7 +300,7 @@ def add_batch_path(spec: APISpec) -> None:
                         "and the counts by status.",
                         "content": {"application/json": {"schema": "BatchResult"}},
                     },
-                    **problem_responses(["400", "413", "415", "422"]),
+                    **problem_responses(["400", "401", "413", "415", "422"]),
                 },
             }
         },
@@ -331,7 +346,7 @@ def add_report_paths(spec: APISpec) -> None:
                             "image/svg+xml": {"schema": {"type": "string"}},
                         },
                     },
-                    **problem_responses(["400", "413", "415", "422"]),
+                    **problem_responses(["400", "401", "413", "415", "422"]),
                 },
             }
         },
@@ -384,6 +399,77 @@ def add_report_paths(spec: APISpec) -> None:
                         "description": "The form with each invalid field path.",
                         "content": html,
                     },
+                },
+            }
+        },
+    )
+
+
+def add_operations_paths(spec: APISpec) -> None:
+    """Document the API-key schemes, ``/readyz`` and ``/metrics`` (diagnose_api/ops)."""
+    spec.components.security_scheme(
+        "bearerKey",
+        {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API key from DIAGNOSE_API_KEYS, as a bearer token.",
+        },
+    )
+    spec.components.security_scheme(
+        "headerKey",
+        {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-API-Key",
+            "description": "An API key from DIAGNOSE_API_KEYS.",
+        },
+    )
+    # Keys are optional: {} allows requests without one when none is configured.
+    spec.options["security"] = [{"bearerKey": []}, {"headerKey": []}, {}]
+    spec.path(
+        path="/readyz",
+        operations={
+            "get": {
+                "operationId": "readyz",
+                "summary": "Readiness probe",
+                "responses": {
+                    "200": {
+                        "description": "Every readiness check passed.",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "status": {"type": "string", "enum": ["ready"]},
+                                        "checks": {
+                                            "type": "object",
+                                            "additionalProperties": {"type": "string"},
+                                        },
+                                    },
+                                    "required": ["status", "checks"],
+                                }
+                            }
+                        },
+                    },
+                    "503": {
+                        "description": "A readiness check failed; 'errors' names it.",
+                        "content": {"application/problem+json": {"schema": "Problem"}},
+                    },
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/metrics",
+        operations={
+            "get": {
+                "operationId": "metrics",
+                "summary": "Prometheus metrics of requests and diagnoses",
+                "responses": {
+                    "200": {
+                        "description": "Prometheus text exposition format.",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    }
                 },
             }
         },
