@@ -35,6 +35,7 @@ LABEL_SMOOTHING = 0.1
 LR_DECREASE_FACTORS = [0.1, 0.3]
 LR_INCREASE_FACTORS = [3.0, 10.0]
 CLIPNORM = 1.0
+FIT_NAMES = {"exponential": "An exponential", "power_law": "A power-law"}
 
 
 def _early_stopping(stop: dict[str, Any], reason: str) -> Recommendation | None:
@@ -133,11 +134,7 @@ def _overfitting(
         else "Validation loss stopped improving."
     )
     if rising is not None:
-        evidence = rising.evidence
-        reason = (
-            f"Validation loss bottomed out at {evidence['best_value']:g} at epoch "
-            f"{evidence['best_epoch']:g} and rose {evidence['relative_rise']:.0%} after."
-        )
+        reason = rising.message
     result: list[Recommendation | None] = [
         _early_stopping(stop, reason),
         _restore(ctx, best_epoch, "The later epochs generalize worse."),
@@ -201,7 +198,7 @@ def _train_longer(
         return Recommendation(
             action="train_longer",
             priority=priority,
-            rationale=f"An {projection.family.replace('_', '-')} fit of "
+            rationale=f"{FIT_NAMES[projection.family]} fit of "
             f"{projection.series} (R^2 {projection.r_squared:.3f}) levels off at "
             f"{projection.plateau:.4g}, {projection.expected_gain:.3g} below its "
             f"current {projection.current:.4g}; twice the epochs would reach about "
