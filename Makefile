@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: serve test openapi lint clean
+.PHONY: serve test openapi lint audit lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,27 @@ test: $(TEST_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 openapi: $(STAMP)
-	$(BIN)/python -m diagnose_api.openapi > openapi.yaml
+	$(BIN)/diagnose-api openapi > openapi.yaml
+
+# --- Operations: container lint, dependency audit, pinned versions ---
+lint: $(TEST_STAMP)
+	$(BIN)/hadolint --failure-threshold style Dockerfile
+
+# Fails on a known vulnerability in requirements.lock; an unreachable
+# advisory service only warns (AUDIT_ARGS=--strict makes it fail too).
+audit: $(TEST_STAMP)
+	$(BIN)/python scripts/audit_dependencies.py $(AUDIT_ARGS)
+
+# Pins the runtime dependencies, as a fresh install resolves them, for the image.
+lock:
+	rm -rf build/lock-venv
+	$(PYTHON) -m venv build/lock-venv
+	build/lock-venv/bin/python -m pip install --quiet '.[postgres]'
+	{ sed -n '1,3p' requirements.lock; \
+	  build/lock-venv/bin/python -m pip freeze --exclude-editable \
+	    | grep -v '^diagnose[-_]api'; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+	rm -rf build/lock-venv
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

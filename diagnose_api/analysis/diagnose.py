@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from diagnose_api.analysis.context import ALPHA
@@ -47,12 +49,12 @@ def diagnose(history: History, options: Options | None = None) -> Diagnosis:
     Raises
     ------
     ValueError
-        If ``options.monitor`` names no series, or its direction cannot be
-        told from its name while ``options.mode`` is 'auto'.
+        If ``options.monitor`` names no series, or its name does not decide
+        its direction while ``options.mode`` is 'auto'.
     """
     # Values near the float64 limits (1e308) overflow in differences and
-    # ratios; the analyzers read the resulting inf and NaN as non-finite,
-    # so the warnings carry no information for the caller.
+    # ratios. The analyzers read the resulting inf and NaN as non-finite, so
+    # the warnings carry no information for the caller.
     with np.errstate(all="ignore"):
         return _diagnose(history, options or Options())
 
@@ -100,6 +102,7 @@ def _diagnose(history: History, options: Options) -> Diagnosis:
         skipped_checks=tuple(skipped),
         projection=projection,
         notes=history.notes,
+        best_step=ctx.step_at(best_index),
     )
 
 
@@ -108,7 +111,12 @@ def _divergence(ctx: Context) -> Divergence | None:
         return None
     mask = ctx.val_loss.observed
     train = ctx.finite_values(ctx.train_loss)[mask] if ctx.train_loss else None
-    return find_divergence(ctx.epochs[mask], ctx.val_loss.values[mask], train, ALPHA)
+    found = find_divergence(ctx.epochs[mask], ctx.val_loss.values[mask], train, ALPHA)
+    if found is None or ctx.history.steps is None:
+        return found
+    # The divergence epoch is one of the logged epochs.
+    index = int(np.searchsorted(ctx.epochs, found.epoch))
+    return replace(found, step=ctx.step_at(index))
 
 
 def _trends(ctx: Context) -> tuple[Trend, ...]:

@@ -108,6 +108,8 @@ def replay_stop_rules(ctx: Context) -> dict[str, Any]:
             },
             "stopped_epoch": _epoch(ctx, keras.stopped_index),
             "best_epoch": _epoch(ctx, keras.best_index),
+            "stopped_step": ctx.step_at(keras.stopped_index),
+            "best_step": ctx.step_at(keras.best_index),
             "epochs_saved": _saved(ctx, keras.stopped_index),
             "reason": keras.reason,
             "message": describe_stop(
@@ -130,6 +132,8 @@ def replay_stop_rules(ctx: Context) -> dict[str, Any]:
             },
             "stopped_epoch": _epoch(ctx, lightning.stopped_index),
             "best_epoch": _epoch(ctx, lightning.best_index),
+            "stopped_step": ctx.step_at(lightning.stopped_index),
+            "best_step": ctx.step_at(lightning.best_index),
             "epochs_saved": _saved(ctx, lightning.stopped_index),
             "reason": lightning.reason,
             "message": describe_stop(
@@ -170,6 +174,8 @@ def _recommended(
         "patience": rule.patience,
         "stopped_epoch": _epoch(ctx, rule.stopped_index),
         "best_epoch": _epoch(ctx, rule.best_index),
+        "stopped_step": ctx.step_at(rule.stopped_index),
+        "best_step": ctx.step_at(rule.best_index),
         "epochs_saved": _saved(ctx, rule.stopped_index),
         "reason": rule.reason,
         "message": describe_stop(

@@ -9,6 +9,8 @@ from scipy.stats import median_abs_deviation
 
 MIN_FINITE_VALUES = 3
 MIN_FOR_SECOND_DIFFERENCES = 4
+# sigma / E|X - median| for normal X: sqrt(pi / 2).
+MEAN_DEVIATION_TO_SIGMA = math.sqrt(math.pi / 2.0)
 
 
 def noise_scale(values: np.ndarray) -> float:
@@ -33,9 +35,9 @@ def noise_scale(values: np.ndarray) -> float:
     -------
     float
         The estimate, in the unit of the series. NaN when fewer than 3
-        finite values remain. 0.0 when more than half of the differences
-        are equal to one value, for example on a constant, linear or
-        coarsely quantized series.
+        finite values remain, or when values near the float64 limit
+        overflow in the differences. 0.0 when every second difference is equal,
+        for example on a constant, linear or quadratic series.
 
     Raises
     ------
@@ -59,7 +61,9 @@ def noise_scale(values: np.ndarray) -> float:
       of the standard deviation under normal noise
       (``scipy.stats.median_abs_deviation(..., scale="normal")``).
     - The MAD ignores up to half of the values, so a few spikes or a
-      single jump do not raise the estimate.
+      single jump do not raise the estimate. When it is 0 (a log rounded to
+      two decimals repeats one second difference), the mean absolute
+      deviation from the median, times ``sqrt(pi / 2)``, replaces it.
     """
     series = np.asarray(values, dtype=np.float64)
     if series.ndim != 1:
@@ -73,5 +77,13 @@ def noise_scale(values: np.ndarray) -> float:
         return float(spread) / math.sqrt(2.0)
 
     second = np.diff(finite_values, n=2)
-    spread = median_abs_deviation(second, scale="normal")
-    return float(spread) / math.sqrt(6.0)
+    spread = float(median_abs_deviation(second, scale="normal"))
+    if spread == 0.0:
+        # Logs rounded to a few decimals repeat one second difference more
+        # than half the time, which zeroes the MAD while the series still
+        # moves; the mean absolute deviation sees the rest.
+        deviation = np.abs(second - np.median(second))
+        spread = float(np.mean(deviation)) * MEAN_DEVIATION_TO_SIGMA
+    sigma = spread / math.sqrt(6.0)
+    # Values near the float64 limit overflow in the differences.
+    return sigma if math.isfinite(sigma) else math.nan

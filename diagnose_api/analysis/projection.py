@@ -11,9 +11,9 @@ step), fit two families with ``scipy.optimize.curve_fit``:
 
 bounded, with at most ``MAX_FUNCTION_EVALUATIONS`` calls, on at most
 ``MAX_FIT_POINTS`` block means of the series. The starting point comes from
-the data: for fixed b both families are linear in (a, c), so a grid of 40
-values of b, each solved in closed form, gives the best (a, b, c) on the
-grid, and ``curve_fit`` refines it. Starting there, nearly-linear curves
+the data. For fixed b both families are linear in (a, c), so each of 40
+values of b is solved in closed form; the best (a, b, c) on that grid is
+where ``curve_fit`` starts. Starting there, nearly-linear curves
 (a small b with a large a) converge in a few iterations instead of running
 to the evaluation limit. Keep the family
 with the smaller Akaike criterion n ln(SSE / n) + 2k among fits with
@@ -52,7 +52,7 @@ MIN_RELATIVE_GAIN = 0.01
 
 @dataclass(frozen=True)
 class Projection:
-    """Where a loss is heading, from the best-fitting curve family."""
+    """Projected course of a loss, from the best-fitting curve family."""
 
     series: str
     family: str
@@ -146,7 +146,7 @@ def fit_family(
 
 
 def project(ctx: Context) -> Projection | None:
-    """Project the loss the checks read; None when no fit holds or it rises."""
+    """Project the loss the checks read; None when no fit explains it or it rises."""
     series = ctx.loss
     if series is None:
         return None

@@ -9,7 +9,9 @@ on, enforced here:
   rises;
 * early stopping is not suggested to an underfitting run;
 * a run whose best epoch is not its last gets ``restore_best_checkpoint``
-  when it overfits or diverges.
+  when it overfits or diverges. When the history lists the checkpoints the
+  run saved, the recommendation names the one to keep
+  (``analysis.checkpoints``).
 
 Priorities are 1 (do first) and up; ties keep the order of the rules below.
 """
@@ -18,6 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from diagnose_api.analysis.checkpoints import choose_checkpoint
+from diagnose_api.analysis.checkpoints import describe_choice
 from diagnose_api.analysis.context import Context
 from diagnose_api.analysis.projection import Projection
 from diagnose_api.analysis.result import Finding
@@ -31,6 +35,7 @@ LABEL_SMOOTHING = 0.1
 LR_DECREASE_FACTORS = [0.1, 0.3]
 LR_INCREASE_FACTORS = [3.0, 10.0]
 CLIPNORM = 1.0
+FIT_NAMES = {"exponential": "An exponential", "power_law": "A power-law"}
 
 
 def _early_stopping(stop: dict[str, Any], reason: str) -> Recommendation | None:
@@ -60,12 +65,31 @@ def _early_stopping(stop: dict[str, Any], reason: str) -> Recommendation | None:
 def _restore(ctx: Context, best_epoch: float | None, reason: str) -> Recommendation | None:
     if best_epoch is None or best_epoch == float(ctx.epochs[-1]):
         return None
+    monitor = ctx.monitor.name if ctx.monitor else "the monitored metric"
+    best_step = ctx.step_at(ctx.best_index)
+    at_step = "" if best_step is None else f" (step {best_step})"
+    rationale = (
+        f"{reason} Keep the weights of epoch {best_epoch:g}{at_step}, the best "
+        f"by {monitor}."
+    )
+    parameters: dict[str, Any] = {"epoch": best_epoch}
+    if best_step is not None:
+        parameters["step"] = best_step
+    checkpoints = ctx.history.checkpoints
+    if checkpoints is not None and best_step is not None:
+        choice = choose_checkpoint(checkpoints, best_step)
+        rationale += " " + describe_choice(choice, checkpoints, monitor)
+        parameters["checkpoint"] = choice.name
+        parameters["checkpoint_path"] = choice.path
+        parameters["checkpoint_step"] = choice.step
+        if choice.trainer_best is not None:
+            parameters["trainer_best_model_checkpoint"] = choice.trainer_best
+            parameters["agrees_with_trainer"] = choice.agrees_with_trainer
     return Recommendation(
         action="restore_best_checkpoint",
         priority=2,
-        rationale=f"{reason} Keep the weights of epoch {best_epoch:g}, the best by "
-        f"{ctx.monitor.name if ctx.monitor else 'the monitored metric'}.",
-        parameters={"epoch": best_epoch},
+        rationale=rationale,
+        parameters=parameters,
     )
 
 
@@ -110,11 +134,7 @@ def _overfitting(
         else "Validation loss stopped improving."
     )
     if rising is not None:
-        evidence = rising.evidence
-        reason = (
-            f"Validation loss bottomed out at {evidence['best_value']:g} at epoch "
-            f"{evidence['best_epoch']:g} and rose {evidence['relative_rise']:.0%} after."
-        )
+        reason = rising.message
     result: list[Recommendation | None] = [
         _early_stopping(stop, reason),
         _restore(ctx, best_epoch, "The later epochs generalize worse."),
@@ -178,7 +198,7 @@ def _train_longer(
         return Recommendation(
             action="train_longer",
             priority=priority,
-            rationale=f"A {projection.family.replace('_', '-')} fit of "
+            rationale=f"{FIT_NAMES[projection.family]} fit of "
             f"{projection.series} (R^2 {projection.r_squared:.3f}) levels off at "
             f"{projection.plateau:.4g}, {projection.expected_gain:.3g} below its "
             f"current {projection.current:.4g}; twice the epochs would reach about "

@@ -3,8 +3,7 @@
 Rule, first match wins:
 
 1. ``diverged``: a loss series turns NaN or infinite and stays so to the
-   end, or a loss ends (median of its last three finite values) above 100
-   times its minimum.
+   end, or its last finite value is above 100 times its minimum.
 2. ``insufficient_data``: fewer than 3 finite values of the loss that the
    checks read (validation, else training).
 3. ``unstable``: ``training_loss_rising`` (an optimization problem, so never
@@ -30,7 +29,6 @@ from diagnose_api.analysis.context import Context
 from diagnose_api.analysis.result import Finding
 from diagnose_api.analysis.result import Severity
 from diagnose_api.analysis.result import Status
-from diagnose_api.analysis.rise import end_level
 
 EXPLOSION_FACTOR = 100.0
 MIN_FINITE = 3
@@ -38,19 +36,19 @@ NOISY_SEVERITIES = (Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL)
 
 
 def exploded(ctx: Context) -> bool:
-    """Whether a loss ends above ``EXPLOSION_FACTOR`` times its minimum."""
+    """Check whether a loss's last finite value exceeds ``EXPLOSION_FACTOR`` times its minimum."""
     for series in (ctx.train_loss, ctx.val_loss):
         if series is None or not series.observed.any():
             continue
         values = series.values[series.observed]
         low = float(values.min())
-        if low > 0 and end_level(values) > EXPLOSION_FACTOR * low:
+        if low > 0 and float(values[-1]) > EXPLOSION_FACTOR * low:
             return True
     return False
 
 
 def loss_non_finite(ctx: Context, findings: dict[str, Finding]) -> tuple[bool, bool]:
-    """Whether a loss series has non-finite values, and whether they last."""
+    """Check whether a loss series has non-finite values, and whether they last."""
     finding = findings.get("non_finite")
     if finding is None:
         return False, False

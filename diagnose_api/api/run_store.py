@@ -16,6 +16,7 @@ from pathlib import Path
 from flask import Flask
 from flask import current_app
 
+from diagnose_api.ops.readiness import add_readiness_check
 from diagnose_api.store import RunStore
 from diagnose_api.store import open_store
 from diagnose_api.store.factory import POSTGRES_SCHEMES
@@ -75,6 +76,9 @@ class LazyRunStore:
 def install_run_store(app: Flask) -> LazyRunStore:
     """Attach a ``LazyRunStore`` built from the app's settings to ``app``.
 
+    The store's ``ping`` becomes the ``store`` check of ``/readyz``; it opens
+    the store first if needed.
+
     Raises
     ------
     ValueError
@@ -98,7 +102,7 @@ def install_run_store(app: Flask) -> LazyRunStore:
 
     lazy_store = LazyRunStore(url, Path(app.config["SQLITE_PATH"]))
     app.extensions[STORE_KEY] = lazy_store
-    # NOTE: /readyz is not on main yet; register lazy_store.ping as its "store" check.
+    add_readiness_check(app, "store", lazy_store.ping)
     return lazy_store
 
 

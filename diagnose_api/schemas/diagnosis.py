@@ -48,6 +48,11 @@ class RiskSchema(Schema):
 
 class DivergenceSchema(Schema):
     epoch = FiniteFloat(required=True)
+    step = fields.Integer(
+        allow_none=True,
+        required=True,
+        metadata={"description": "Optimizer step of that epoch, when known."},
+    )
     confidence = FiniteFloat(required=True)
     method = fields.String(required=True)
     p_value = FiniteFloat(allow_none=True)
@@ -104,6 +109,8 @@ class StopReplaySchema(Schema):
     parameters = JsonObject(required=True)
     stopped_epoch = FiniteFloat(allow_none=True, required=True)
     best_epoch = FiniteFloat(allow_none=True, required=True)
+    stopped_step = fields.Integer(allow_none=True, required=True)
+    best_step = fields.Integer(allow_none=True, required=True)
     epochs_saved = fields.Integer(required=True)
     reason = fields.String(required=True)
     message = fields.String(required=True)
@@ -114,6 +121,8 @@ class RecommendedStopSchema(Schema):
     patience = fields.Integer(required=True)
     stopped_epoch = FiniteFloat(allow_none=True, required=True)
     best_epoch = FiniteFloat(allow_none=True, required=True)
+    stopped_step = fields.Integer(allow_none=True, required=True)
+    best_step = fields.Integer(allow_none=True, required=True)
     epochs_saved = fields.Integer(required=True)
     reason = fields.String(required=True)
     message = fields.String(required=True)
@@ -157,6 +166,11 @@ class DiagnosisSchema(Schema):
     monitor = fields.String(allow_none=True, required=True)
     mode = fields.String(allow_none=True, required=True)
     best_epoch = FiniteFloat(allow_none=True, required=True)
+    best_step = fields.Integer(
+        allow_none=True,
+        required=True,
+        metadata={"description": "Optimizer step of the best epoch, when known."},
+    )
     best_value = FiniteFloat(allow_none=True, required=True)
     divergence = fields.Nested(DivergenceSchema, allow_none=True, required=True)
     early_stopping = fields.Nested(EarlyStoppingSchema, required=True)

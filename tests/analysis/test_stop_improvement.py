@@ -119,3 +119,10 @@ def test_improvement_ranks_long_chain(pattern: list[float], min_delta: float) ->
     ranks = improvement_ranks(values, min_delta, None)
 
     assert ranks.tolist() == reference_ranks(values, min_delta, None)
+
+
+def test_path_from_zero_stops_on_cycle() -> None:
+    from diagnose_api.analysis.stop_rules.improvement import _path_from_zero
+
+    with pytest.raises(RuntimeError, match="revisits a node"):
+        _path_from_zero(np.array([1, 0, 3], dtype=np.int64))

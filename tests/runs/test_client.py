@@ -18,6 +18,7 @@ from scripted_server import Reply
 from scripted_server import problem
 from server import free_port
 
+from diagnose_api import create_app
 from diagnose_api.client import ApiError
 from diagnose_api.client import DiagnoseClient
 from diagnose_api.client import TransportError
@@ -169,3 +170,21 @@ def test_client_round_trip_on_service(tmp_path: Path) -> None:
     assert [item["id"] for item in page["runs"]] == [run["id"]]
     assert missing.value.status == 404
     assert "not found" in missing.value.detail
+
+
+def test_api_key_reaches_runs_routes(tmp_path: Path) -> None:
+    key = "live-runs-test-key-0123456789"
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLITE_PATH": str(tmp_path / "runs.sqlite3"),
+            "API_KEYS": [key],
+        }
+    )
+    with serve_in_thread(app) as url:
+        run = DiagnoseClient(url, api_key=key).create_run(name="keyed")
+        with pytest.raises(ApiError) as rejected:
+            DiagnoseClient(url, retries=0).get_run(run["id"])
+    close_store(app)
+
+    assert rejected.value.status == 401

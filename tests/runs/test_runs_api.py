@@ -433,3 +433,20 @@ def test_unreachable_postgres_is_503(tmp_path: Path) -> None:
 def test_database_url_scheme_checked(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="must start with postgresql://"):
         make_app(tmp_path, "mysql://db.example/runs")
+
+
+def test_readyz_pings_store(runs_client: FlaskClient) -> None:
+    response = runs_client.get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json()["checks"] == {"store": "ok"}
+
+
+def test_readyz_fails_without_store(tmp_path: Path) -> None:
+    (tmp_path / "runs.sqlite3").mkdir()
+    app = make_app(tmp_path)
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["errors"] == {
+        "checks.store": ["Failed with StoreUnavailable."]
+    }
+    close_store(app)

@@ -8,9 +8,9 @@ before g, p = argmax_{t < g} (y(t) - r(t)), and i the minimum of y before p,
     at least two epochs between i and g lie above y(i) + 2 sigma_V,
     y(g) < y(i) - max(2 sigma_V, 0.02 |y(i)|).
 
-The second condition keeps a single-epoch spike from passing for a bump;
-the relative floors keep the wiggles of a smooth, slowly converging curve
-(whose noise level is tiny) from passing for a second descent.
+The second condition keeps a single-epoch spike from passing for a bump.
+The relative floors keep the wiggles of a smooth, slowly converging curve,
+whose noise level is tiny, from passing for a second descent.
 
 References
 ----------

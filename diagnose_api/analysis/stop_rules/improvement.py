@@ -263,4 +263,10 @@ def _path_from_zero(successor: np.ndarray) -> np.ndarray:
         if reached.size == 0:
             return path
         path = np.concatenate((path, reached))
+        if path.size > n_nodes:
+            # Only a successor that does not advance can revisit a node; stop
+            # before the doubling path exhausts memory.
+            raise RuntimeError(
+                "improvement chain revisits a node: a successor does not advance"
+            )
         jump = jump[jump]

@@ -220,9 +220,10 @@ def _min_delta(noise: float, monitored: np.ndarray) -> tuple[float, str]:
     """Return ``min_delta`` and a phrase that states how it was derived."""
     if noise > 0:
         raw = MIN_DELTA_NOISE_MULTIPLE * noise
-        return _round_significant(raw), (
-            f"{MIN_DELTA_NOISE_MULTIPLE:g} x noise scale {noise:.3g}"
-        )
+        rounded = _round_significant(raw)
+        # Near the float64 limit the product or its rounding overflows.
+        if math.isfinite(rounded):
+            return rounded, f"{MIN_DELTA_NOISE_MULTIPLE:g} x noise scale {noise:.3g}"
 
     finite = monitored[np.isfinite(monitored)]
     typical = float(np.median(np.abs(finite)))
