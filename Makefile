@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: serve test openapi lint clean
+.PHONY: serve test bench openapi lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ serve: $(STAMP)
 
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks: writes BENCHMARKS.md; fails when an analyzer grows faster than
+# 12x from 10,000 to 100,000 points. Uses wrk for HTTP load when installed.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 openapi: $(STAMP)
 	$(BIN)/python -m diagnose_api.openapi > openapi.yaml

@@ -35,7 +35,17 @@ def json_body() -> Any:
             f"Content-Type {shown!r} is not supported here; send the history as "
             "JSON with 'Content-Type: application/json'."
         )
-    raw = request.get_data(cache=True)
+    return parse_json(request.get_data(cache=True))
+
+
+def parse_json(raw: bytes) -> Any:
+    """Parse a request body as JSON, accepting the NaN and Infinity tokens.
+
+    Raises
+    ------
+    InvalidBody
+        If the body is empty, not UTF-8, or not JSON, with the line and column.
+    """
     if not raw.strip():
         raise InvalidBody("The request body is empty; send a JSON object.")
     try:

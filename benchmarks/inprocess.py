@@ -1,0 +1,71 @@
+"""``diagnose()`` in process: median time and peak memory per history size."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tracemalloc
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.histories import history_of
+from benchmarks.timing import Timing
+from benchmarks.timing import time_call
+from diagnose_api.analysis.diagnose import diagnose
+
+ROOT = Path(__file__).resolve().parents[1]
+MB = 1e6
+
+
+@dataclass(frozen=True)
+class InProcessResult:
+    """Time and memory of ``diagnose()`` on one history size."""
+
+    n_points: int
+    timing: Timing
+    traced_peak_mb: float
+    process_ready_mb: float
+    process_peak_mb: float
+
+
+def traced_peak_mb(n_points: int) -> float:
+    """Peak of Python allocations (tracemalloc) during one diagnosis, in MB."""
+    history = history_of(n_points)
+    diagnose(history)
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        baseline = tracemalloc.get_traced_memory()[0]
+        diagnose(history)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return (peak - baseline) / MB
+
+
+def process_rss_mb(n_points: int) -> tuple[float, float]:
+    """``ru_maxrss`` of a fresh process before and after one diagnosis, in MB."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "benchmarks.peak_rss", str(n_points)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    measured = json.loads(completed.stdout)
+    return measured["ready_kib"] * 1024 / MB, measured["peak_kib"] * 1024 / MB
+
+
+def measure_diagnose(n_points: int, budget_seconds: float) -> InProcessResult:
+    history = history_of(n_points)
+    timing = time_call(lambda _: diagnose(history), budget_seconds=budget_seconds)
+    ready, peak = process_rss_mb(n_points)
+    return InProcessResult(
+        n_points=n_points,
+        timing=timing,
+        traced_peak_mb=traced_peak_mb(n_points),
+        process_ready_mb=ready,
+        process_peak_mb=peak,
+    )
