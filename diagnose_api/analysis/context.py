@@ -15,6 +15,7 @@ import numpy as np
 from diagnose_api.analysis.history import History
 from diagnose_api.analysis.history import Series
 from diagnose_api.analysis.noise import noise_scale
+from diagnose_api.analysis.result import Trend
 from diagnose_api.analysis.rise import Rise
 from diagnose_api.analysis.rise import measure_rise
 from diagnose_api.analysis.roles import Direction
@@ -23,6 +24,8 @@ from diagnose_api.analysis.roles import assign_roles
 from diagnose_api.analysis.roles import direction_of
 from diagnose_api.analysis.smoothing import debiased_ema
 from diagnose_api.analysis.spacing import typical_spacing
+from diagnose_api.analysis.trends import fit_trend
+from diagnose_api.analysis.trends import recent_window_start
 
 # Significance level of every trend test.
 ALPHA = 0.05
@@ -159,6 +162,16 @@ class Context:
         result: np.ndarray = cache[series.name]
         return result
 
+    def trend(self, series: Series) -> Trend:
+        """Trend of a series' finite values over their recent window."""
+        cache = self.__dict__.setdefault("_trend_cache", {})
+        if series.name not in cache:
+            x, y = self.observed(series)
+            start = recent_window_start(y.size)
+            cache[series.name] = fit_trend(series.name, x[start:], y[start:], ALPHA)
+        result: Trend = cache[series.name]
+        return result
+
     def observed(self, series: Series, start: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """Epochs and finite values of a series from position ``start`` on."""
         mask = series.observed.copy()
@@ -196,6 +209,17 @@ class Context:
         )
 
     @cached_property
+    def val_accuracy_fall(self) -> Rise | None:
+        """Fall of validation accuracy after its peak: the rise of its negation."""
+        if self.val_accuracy is None:
+            return None
+        return measure_rise(
+            self.epochs,
+            -self.finite_values(self.val_accuracy),
+            self.noise(self.val_accuracy),
+        )
+
+    @cached_property
     def gap(self) -> np.ndarray | None:
         """Generalization gap per epoch, validation minus training loss.
 
@@ -205,3 +229,13 @@ class Context:
         if self.train_loss is None or self.val_loss is None:
             return None
         return self.finite_values(self.val_loss) - self.finite_values(self.train_loss)
+
+    @cached_property
+    def gap_noise(self) -> float:
+        """Noise level (``noise.noise_scale``) of the finite generalization gap.
+
+        NaN without both losses or with fewer than 3 finite gap values.
+        """
+        if self.gap is None:
+            return float("nan")
+        return noise_scale(self.gap[np.isfinite(self.gap)])

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.stats import median_abs_deviation
+
+from diagnose_api.analysis.fast_stats import median_abs_deviation
 
 MIN_FINITE_VALUES = 3
 

@@ -33,11 +33,9 @@ from __future__ import annotations
 import numpy as np
 
 from diagnose_api.analysis.context import Context
-from diagnose_api.analysis.noise import noise_scale
 from diagnose_api.analysis.result import Risk
 from diagnose_api.analysis.result import RiskFactor
 from diagnose_api.analysis.rise import end_level
-from diagnose_api.analysis.rise import measure_rise
 
 LEVELS = ((80.0, "severe"), (60.0, "high"), (30.0, "moderate"), (10.0, "low"))
 
@@ -61,7 +59,7 @@ def _gap_growth(ctx: Context, best_index: int, best_value: float) -> float | Non
     after = after[np.isfinite(after)]
     if after.size == 0:
         return 0.0
-    sigma = noise_scale(gap[np.isfinite(gap)])
+    sigma = ctx.gap_noise
     sigma = sigma if np.isfinite(sigma) else 0.0
     growth = end_level(after) - float(gap[best_index]) - 2 * sigma
     return max(0.0, growth) / abs(best_value) if best_value else 0.0
@@ -70,8 +68,7 @@ def _gap_growth(ctx: Context, best_index: int, best_value: float) -> float | Non
 def _accuracy_decline(ctx: Context) -> float | None:
     if ctx.val_accuracy is None:
         return None
-    values = ctx.finite_values(ctx.val_accuracy)
-    rise = measure_rise(ctx.epochs, -values, ctx.noise(ctx.val_accuracy))
+    rise = ctx.val_accuracy_fall
     if rise is None:
         return None
     return max(0.0, rise.rise - 2 * rise.noise)

@@ -18,9 +18,9 @@ no alarm.
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import median_abs_deviation
 
 from diagnose_api.analysis.context import Context
+from diagnose_api.analysis.fast_stats import median_abs_deviation
 from diagnose_api.analysis.findings.base import Outcome
 from diagnose_api.analysis.findings.base import fmt
 from diagnose_api.analysis.findings.base import rounded
