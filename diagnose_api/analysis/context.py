@@ -23,6 +23,8 @@ from diagnose_api.analysis.roles import Role
 from diagnose_api.analysis.roles import assign_roles
 from diagnose_api.analysis.roles import direction_of
 from diagnose_api.analysis.smoothing import debiased_ema
+from diagnose_api.analysis.spacing import Differences
+from diagnose_api.analysis.spacing import contiguous_differences
 from diagnose_api.analysis.spacing import typical_spacing
 from diagnose_api.analysis.trends import fit_trend
 from diagnose_api.analysis.trends import recent_window_start
@@ -148,10 +150,38 @@ class Context:
             finite = series.values[series.observed]
             sigma = noise_scale(finite)
             if finite.size:
-                floor = RELATIVE_NOISE_FLOOR * float(np.median(np.abs(finite)))
+                floor = RELATIVE_NOISE_FLOOR * self.magnitude(series)
                 sigma = max(sigma, floor) if np.isfinite(sigma) else floor
             cache[series.name] = sigma
         return float(cache[series.name])
+
+    def magnitude(self, series: Series) -> float:
+        """Typical magnitude of a series: the median of its finite |values|.
+
+        NaN without a finite value.
+        """
+        cache = self.__dict__.setdefault("_magnitude_cache", {})
+        if series.name not in cache:
+            finite = series.values[series.observed]
+            cache[series.name] = (
+                float(np.median(np.abs(finite))) if finite.size else float("nan")
+            )
+        result: float = cache[series.name]
+        return result
+
+    def differences(self, series: Series) -> Differences:
+        """First differences of a series between logged neighbours, gaps left out.
+
+        See ``spacing.contiguous_differences``; the arrays are read-only.
+        """
+        cache = self.__dict__.setdefault("_differences_cache", {})
+        if series.name not in cache:
+            diffs = contiguous_differences(self.epochs, series.values, series.observed)
+            diffs.end_positions.setflags(write=False)
+            diffs.values.setflags(write=False)
+            cache[series.name] = diffs
+        result: Differences = cache[series.name]
+        return result
 
     def smoothed(self, series: Series) -> np.ndarray:
         """TensorBoard-smoothed values of a series (missing values skipped)."""
@@ -173,7 +203,20 @@ class Context:
         return result
 
     def observed(self, series: Series, start: int = 0) -> tuple[np.ndarray, np.ndarray]:
-        """Epochs and finite values of a series from position ``start`` on."""
+        """Epochs and finite values of a series from position ``start`` on.
+
+        From position 0 the arrays are cached and read-only.
+        """
+        if start == 0:
+            cache = self.__dict__.setdefault("_observed_cache", {})
+            if series.name not in cache:
+                epochs = self.epochs[series.observed]
+                values = series.values[series.observed]
+                epochs.setflags(write=False)
+                values.setflags(write=False)
+                cache[series.name] = (epochs, values)
+            result: tuple[np.ndarray, np.ndarray] = cache[series.name]
+            return result
         mask = series.observed.copy()
         mask[:start] = False
         return self.epochs[mask], series.values[mask]
@@ -187,8 +230,17 @@ class Context:
         return bool(self.epochs[0] > 1.5 * typical_spacing(self.epochs))
 
     def finite_values(self, series: Series) -> np.ndarray:
-        """Values with NaN wherever the series has no finite logged value."""
-        return np.where(series.observed, series.values, np.nan)
+        """Values with NaN wherever the series has no finite logged value.
+
+        The array is cached and read-only.
+        """
+        cache = self.__dict__.setdefault("_finite_cache", {})
+        if series.name not in cache:
+            values = np.where(series.observed, series.values, np.nan)
+            values.setflags(write=False)
+            cache[series.name] = values
+        result: np.ndarray = cache[series.name]
+        return result
 
     @cached_property
     def loss_rise(self) -> Rise | None:
