@@ -44,6 +44,7 @@ only under the alternative. Biometrika 74(1), 33-43.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -55,34 +56,63 @@ MIN_POINTS_PER_SEGMENT = 2
 MAX_BREAKPOINT_CANDIDATES = 2_000
 
 
-def _hinge_sse(
-    x: np.ndarray, y: np.ndarray, candidates: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class _Sums:
+    """Sums over the points of a series that every hinge fit shares.
+
+    ``suffix_*[k]`` sums over the points i > k, the ones the hinge term
+    touches.
+    """
+
+    x: np.ndarray
+    suffix_x: np.ndarray
+    suffix_xx: np.ndarray
+    suffix_y: np.ndarray
+    suffix_xy: np.ndarray
+    s_x: float
+    s_xx: float
+    s_y: float
+    s_xy: float
+    s_yy: float
+
+
+def _sums(x: np.ndarray, y: np.ndarray) -> _Sums:
+    return _Sums(
+        x=x,
+        suffix_x=np.concatenate([np.cumsum(x[::-1])[::-1][1:], [0.0]]),
+        suffix_xx=np.concatenate([np.cumsum((x * x)[::-1])[::-1][1:], [0.0]]),
+        suffix_y=np.concatenate([np.cumsum(y[::-1])[::-1][1:], [0.0]]),
+        suffix_xy=np.concatenate([np.cumsum((x * y)[::-1])[::-1][1:], [0.0]]),
+        s_x=x.sum(),
+        s_xx=(x * x).sum(),
+        s_y=y.sum(),
+        s_xy=(x * y).sum(),
+        s_yy=(y * y).sum(),
+    )
+
+
+def _hinge_sse(sums: _Sums, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """SSE and after-break slope of the hinge fit at each candidate breakpoint.
 
     Returns arrays over ``candidates`` (positions in 0..n-1); entries for
     breakpoints that leave fewer than two points on a side are +inf.
     """
+    x = sums.x
     n = x.size
-    # Suffix sums over i > k, i.e. the points the hinge term touches.
-    suffix_x = np.concatenate([np.cumsum(x[::-1])[::-1][1:], [0.0]])
-    suffix_xx = np.concatenate([np.cumsum((x * x)[::-1])[::-1][1:], [0.0]])
-    suffix_y = np.concatenate([np.cumsum(y[::-1])[::-1][1:], [0.0]])
-    suffix_xy = np.concatenate([np.cumsum((x * y)[::-1])[::-1][1:], [0.0]])
     m = n - 1 - candidates
     x_k = x[candidates]
-    suffix_x = suffix_x[candidates]
-    suffix_xx = suffix_xx[candidates]
+    suffix_x = sums.suffix_x[candidates]
+    suffix_xx = sums.suffix_xx[candidates]
     s_h = suffix_x - m * x_k
     s_hh = suffix_xx - 2 * x_k * suffix_x + m * x_k * x_k
     s_xh = suffix_xx - x_k * suffix_x
-    s_hy = suffix_xy[candidates] - x_k * suffix_y[candidates]
+    s_hy = sums.suffix_xy[candidates] - x_k * sums.suffix_y[candidates]
 
-    s_x = x.sum()
-    s_xx = (x * x).sum()
-    s_y = y.sum()
-    s_xy = (x * y).sum()
-    s_yy = (y * y).sum()
+    s_x = sums.s_x
+    s_xx = sums.s_xx
+    s_y = sums.s_y
+    s_xy = sums.s_xy
+    s_yy = sums.s_yy
 
     n_candidates = candidates.size
     normal = np.empty((n_candidates, 3, 3))
@@ -117,13 +147,14 @@ def _best_breakpoint(x: np.ndarray, y: np.ndarray) -> tuple[int, float, float]:
     series are searched on a grid of step s, then within s of its best.
     """
     n = x.size
+    sums = _sums(x, y)
     step = math.ceil(n / MAX_BREAKPOINT_CANDIDATES)
     candidates = np.arange(0, n, step)
-    sse, slope_after = _hinge_sse(x, y, candidates)
+    sse, slope_after = _hinge_sse(sums, candidates)
     if step > 1:
         best = int(candidates[np.argmin(sse)])
         candidates = np.arange(max(0, best - step + 1), min(n, best + step))
-        sse, slope_after = _hinge_sse(x, y, candidates)
+        sse, slope_after = _hinge_sse(sums, candidates)
     i = int(np.argmin(sse))
     return int(candidates[i]), float(sse[i]), float(slope_after[i])
 

@@ -17,8 +17,7 @@ longer than ``MAX_THEIL_SEN_POINTS`` are subsampled evenly for the slope.
 The Kendall test costs O(m log m) in scipy (about 18 ms for 55,000 points
 on the 2-core benchmark machine, and a diagnosis runs about ten), so
 windows longer than ``MAX_KENDALL_POINTS`` are subsampled evenly for it
-too. At that size the test still detects any trend that matters, and a
-history of up to 10,000 points is tested on every point.
+too. On 5,000 points the test is significant from |tau| of about 0.02.
 
 References
 ----------
@@ -34,7 +33,7 @@ from diagnose_api.analysis.fast_stats import kendalltau
 from diagnose_api.analysis.result import Trend
 
 MAX_THEIL_SEN_POINTS = 400
-MAX_KENDALL_POINTS = 10_000
+MAX_KENDALL_POINTS = 5_000
 MIN_WINDOW = 5
 
 
@@ -83,11 +82,11 @@ def theil_sen_slope(x: np.ndarray, y: np.ndarray) -> float:
         index = evenly_spaced(x.size, MAX_THEIL_SEN_POINTS)
         x = x[index]
         y = y[index]
-    earlier, later = np.triu_indices(x.size, k=1)
-    dx = x[later] - x[earlier]
+    # dx[i, j] = x_j - x_i, positive exactly on the pairs i < j for increasing x.
+    dx = x[np.newaxis, :] - x[:, np.newaxis]
+    dy = y[np.newaxis, :] - y[:, np.newaxis]
     distinct = dx > 0
-    slopes = (y[later] - y[earlier])[distinct] / dx[distinct]
-    return float(np.median(slopes))
+    return float(np.median(dy[distinct] / dx[distinct]))
 
 
 def fit_trend(name: str, x: np.ndarray, y: np.ndarray, alpha: float) -> Trend:
