@@ -143,12 +143,20 @@ class Context:
             return int(np.nanargmax(values))
         return int(np.nanargmin(values))
 
+    def raw_noise(self, series: Series) -> float:
+        """``noise.noise_scale`` of a series' finite values, without a floor."""
+        cache = self.__dict__.setdefault("_raw_noise_cache", {})
+        if series.name not in cache:
+            cache[series.name] = noise_scale(series.values[series.observed])
+        result: float = cache[series.name]
+        return result
+
     def noise(self, series: Series) -> float:
         """Noise level of a series, floored relative to its magnitude."""
         cache = self.__dict__.setdefault("_noise_cache", {})
         if series.name not in cache:
             finite = series.values[series.observed]
-            sigma = noise_scale(finite)
+            sigma = self.raw_noise(series)
             if finite.size:
                 floor = RELATIVE_NOISE_FLOOR * self.magnitude(series)
                 sigma = max(sigma, floor) if np.isfinite(sigma) else floor
