@@ -6,6 +6,7 @@ and in request count, and stops by itself.
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import os
 import re
@@ -45,7 +46,12 @@ end
 
 @dataclass(frozen=True)
 class LoadResult:
-    """Throughput and latency of one target under one load run."""
+    """Throughput and latency of one target under one load run.
+
+    ``worker_cpu_ms`` is the CPU time (user and system) that the gunicorn
+    workers spent per request, read from /proc: unlike the throughput, it
+    does not depend on what else runs on the machine.
+    """
 
     target: str
     client: str
@@ -54,6 +60,7 @@ class LoadResult:
     p99_ms: float
     n_requests: int
     n_errors: int
+    worker_cpu_ms: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -145,6 +152,16 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU time of the processes, from /proc/PID/stat."""
+    ticks = 0
+    for pid in pids:
+        # The command name in field 2 may hold spaces; fields after it do not.
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _status_kib(pid: int, field: str) -> int:
@@ -292,9 +309,12 @@ def load_test(
         body_path.write_bytes(body)
         for name, app in (("bare", BARE_APP), ("service", SERVICE_APP)):
             with Gunicorn(app, workers, Path(tmp)) as server:
-                status, reply = post(server.url, body)
-                if status != 200:
-                    raise RuntimeError(f"{name} answered {status}: {reply[:500]!r}")
+                for _ in range(2 * workers):
+                    status, reply = post(server.url, body)
+                    if status != 200:
+                        raise RuntimeError(f"{name} answered {status}: {reply[:500]!r}")
+                pids = server.worker_pids()
+                cpu_before = _cpu_seconds(pids)
                 if client == "wrk":
                     result = run_wrk(
                         server.url, body_path, connections, seconds, max_requests
@@ -303,7 +323,10 @@ def load_test(
                     result = run_threads(
                         server.url, body, connections, seconds, max_requests
                     )
-            results[name] = result
+                cpu = _cpu_seconds(pids) - cpu_before
+            results[name] = dataclasses.replace(
+                result, worker_cpu_ms=cpu * 1e3 / max(result.n_requests, 1)
+            )
     return results
 
 

@@ -213,21 +213,24 @@ class Context:
     def observed(self, series: Series, start: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """Epochs and finite values of a series from position ``start`` on.
 
-        From position 0 the arrays are cached and read-only.
+        A series with every value finite and logged gets read-only views of
+        its arrays, not copies.
         """
-        if start == 0:
-            cache = self.__dict__.setdefault("_observed_cache", {})
-            if series.name not in cache:
-                epochs = self.epochs[series.observed]
-                values = series.values[series.observed]
-                epochs.setflags(write=False)
-                values.setflags(write=False)
-                cache[series.name] = (epochs, values)
-            result: tuple[np.ndarray, np.ndarray] = cache[series.name]
-            return result
+        if self.complete(series):
+            return _read_only_view(self.epochs[start:]), _read_only_view(
+                series.values[start:]
+            )
         mask = series.observed.copy()
         mask[:start] = False
         return self.epochs[mask], series.values[mask]
+
+    def complete(self, series: Series) -> bool:
+        """Whether every value of a series is logged and finite."""
+        cache = self.__dict__.setdefault("_complete_cache", {})
+        if series.name not in cache:
+            cache[series.name] = bool(series.observed.all())
+        result: bool = cache[series.name]
+        return result
 
     def epoch_at(self, index: int) -> float:
         return float(self.epochs[index])
@@ -242,6 +245,8 @@ class Context:
 
         The array is cached and read-only.
         """
+        if self.complete(series):
+            return _read_only_view(series.values)
         cache = self.__dict__.setdefault("_finite_cache", {})
         if series.name not in cache:
             values = np.where(series.observed, series.values, np.nan)
@@ -299,3 +304,9 @@ class Context:
         if self.gap is None:
             return float("nan")
         return noise_scale(self.gap[np.isfinite(self.gap)])
+
+
+def _read_only_view(array: np.ndarray) -> np.ndarray:
+    view = array.view()
+    view.setflags(write=False)
+    return view

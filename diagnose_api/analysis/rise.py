@@ -123,7 +123,11 @@ def measure_rise(epochs: np.ndarray, values: np.ndarray, noise: float) -> Rise |
         return Rise(best_index, best_value, best_value, 0.0, noise, 0, excursion)
     end_value = end_level(after)
     segment = values[best_index:]
+    segment_epochs = epochs[best_index:]
     mask = np.isfinite(segment)
+    if not mask.all():
+        segment = segment[mask]
+        segment_epochs = segment_epochs[mask]
     return Rise(
         best_index=best_index,
         best_value=best_value,
@@ -133,6 +137,6 @@ def measure_rise(epochs: np.ndarray, values: np.ndarray, noise: float) -> Rise |
         n_after=int(after.size),
         excursion=excursion,
         max_after=float(np.max(np.abs(after))),
-        segment_epochs=epochs[best_index:][mask],
-        segment_values=segment[mask],
+        segment_epochs=segment_epochs,
+        segment_values=segment,
     )
