@@ -12,6 +12,7 @@ from functools import cached_property
 
 import numpy as np
 
+from diagnose_api.analysis.fast_stats import median
 from diagnose_api.analysis.history import History
 from diagnose_api.analysis.history import Series
 from diagnose_api.analysis.noise import noise_scale
@@ -172,7 +173,7 @@ class Context:
         if series.name not in cache:
             finite = series.values[series.observed]
             cache[series.name] = (
-                float(np.median(np.abs(finite))) if finite.size else float("nan")
+                median(np.abs(finite)) if finite.size else float("nan")
             )
         result: float = cache[series.name]
         return result

@@ -69,5 +69,5 @@ def noise_scale(values: np.ndarray) -> float:
         return math.nan
 
     differences = np.diff(finite_values)
-    spread = median_abs_deviation(differences, scale="normal")
+    spread = median_abs_deviation(differences)
     return float(spread) / math.sqrt(2.0)

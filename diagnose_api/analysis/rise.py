@@ -27,6 +27,7 @@ from functools import cached_property
 
 import numpy as np
 
+from diagnose_api.analysis.fast_stats import median
 from diagnose_api.analysis.trends import kendall
 
 
@@ -45,7 +46,7 @@ def end_level(values: np.ndarray, n_tail: int = 3) -> float:
         finite = values[np.isfinite(values)]
     if finite.size == 0:
         return float("nan")
-    return float(np.median(finite[-n_tail:]))
+    return median(finite[-n_tail:])
 
 
 # A value this many times the minimum is an explosion (divergence), not a rise.

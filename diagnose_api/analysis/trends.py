@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from diagnose_api.analysis.fast_stats import kendalltau
+from diagnose_api.analysis.fast_stats import median
 from diagnose_api.analysis.result import Trend
 
 MAX_THEIL_SEN_POINTS = 400
@@ -86,7 +87,7 @@ def theil_sen_slope(x: np.ndarray, y: np.ndarray) -> float:
     dx = x[np.newaxis, :] - x[:, np.newaxis]
     dy = y[np.newaxis, :] - y[:, np.newaxis]
     distinct = dx > 0
-    return float(np.median(dy[distinct] / dx[distinct]))
+    return median(dy[distinct] / dx[distinct])
 
 
 def fit_trend(name: str, x: np.ndarray, y: np.ndarray, alpha: float) -> Trend:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from diagnose_api.analysis.context import Context
+from diagnose_api.analysis.fast_stats import median
 from diagnose_api.analysis.fast_stats import median_abs_deviation
 from diagnose_api.analysis.findings.base import Outcome
 from diagnose_api.analysis.findings.base import fmt
@@ -46,12 +47,12 @@ def spikes_in(ctx: Context, series: Series) -> list[dict]:
     ends = diffs.end_positions[finite]
     if d.size < 3:
         return []
-    scale = float(median_abs_deviation(d, scale="normal"))
+    scale = median_abs_deviation(d)
     finite_values = values[series.observed]
     magnitude = ctx.magnitude(series)
     material = MIN_RANGE_FRACTION * float(np.ptp(finite_values))
     scale = max(scale, 1e-3 * magnitude, 1e-300)
-    z = (d - float(np.median(d))) / scale
+    z = (d - median(d)) / scale
     before = values[ends - 1]
     logged_before = np.isfinite(before)
     # For a gap-free pair the point before is the previous position; where it
