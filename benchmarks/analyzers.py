@@ -2,7 +2,7 @@
 
 Every analyzer runs on a fresh ``Context`` whose shared quantities (noise of
 every series, the rises after the minima, the generalization gap) were
-computed in the untimed setup; those shared quantities are timed as rows of
+computed in the untimed setup. Those shared quantities are timed as rows of
 their own. The request path (body parsing, schema load, dump, JSON encoding,
 and a whole request through Flask's test client) is timed the same way.
 """
@@ -58,7 +58,7 @@ class AnalyzerTiming:
 
 
 def warm_context(history: History, options: Options) -> Context:
-    """A fresh Context with the quantities that many analyzers share computed."""
+    """Build a Context and compute the quantities that many analyzers share."""
     ctx = Context(history, options)
     _ = ctx.direction, ctx.best_index, ctx.starts_late
     _ = ctx.loss_rise, ctx.train_rise, ctx.gap
@@ -68,7 +68,7 @@ def warm_context(history: History, options: Options) -> Context:
 
 
 def trends(ctx: Context) -> list[Any]:
-    """The trends of ``diagnose()``: every series over its recent window."""
+    """Fit the trends of ``diagnose()``: every series over its recent window."""
     result = []
     for name, series in ctx.history.series.items():
         x, y = ctx.observed(series)
@@ -78,7 +78,7 @@ def trends(ctx: Context) -> list[Any]:
 
 
 def divergence(ctx: Context) -> Any:
-    """The divergence search of ``diagnose()`` on the observed validation loss."""
+    """Run the divergence search of ``diagnose()`` on the observed validation loss."""
     if ctx.val_loss is None:
         return None
     mask = ctx.val_loss.observed
@@ -118,7 +118,7 @@ def recommended_rule(ctx: Context) -> Any:
 
 
 def context_rows() -> dict[str, Callable[[Context], object]]:
-    """The shared quantities of a Context, each timed on a cold Context."""
+    """List the shared quantities of a Context, each timed on a cold Context."""
     return {
         "context: noise of every series": lambda ctx: [
             ctx.noise(s) for s in ctx.history.series.values()
@@ -131,7 +131,7 @@ def context_rows() -> dict[str, Callable[[Context], object]]:
 
 
 def analysis_rows() -> dict[str, Callable[[Context], object]]:
-    """Every analyzer of ``diagnose()``, each timed on a warmed Context."""
+    """List every analyzer of ``diagnose()``, each timed on a warmed Context."""
     rows: dict[str, Callable[[Context], object]] = {
         f"finding: {code}": detect for code, detect in DETECTORS.items()
     }
@@ -151,7 +151,9 @@ def analysis_rows() -> dict[str, Callable[[Context], object]]:
     return rows
 
 
-def measure_analyzers(sizes: tuple[int, int], budget_seconds: float) -> list[AnalyzerTiming]:
+def measure_analyzers(
+    sizes: tuple[int, int], budget_seconds: float
+) -> list[AnalyzerTiming]:
     """Time every analyzer and request-path step at the two sizes."""
     small, large = sizes
     options = Options()

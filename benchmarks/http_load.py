@@ -129,7 +129,9 @@ class Gunicorn:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited early:\n{self.log_path.read_text()}")
+                raise RuntimeError(
+                    f"gunicorn exited early:\n{self.log_path.read_text()}"
+                )
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=1) as reply:
                     if reply.status == 200 and len(self.worker_pids()) == self.workers:
@@ -137,7 +139,7 @@ class Gunicorn:
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             time.sleep(0.1)
-        raise RuntimeError(f"gunicorn did not answer within {START_TIMEOUT} s")
+        raise RuntimeError(f"gunicorn did not respond within {START_TIMEOUT} s")
 
     def worker_pids(self) -> list[int]:
         """Process ids of the workers: the children of the gunicorn master."""
@@ -189,9 +191,7 @@ def run_wrk(
 ) -> LoadResult:
     """Load ``url`` with wrk (one thread) and parse its latency distribution."""
     script = body_path.with_suffix(".lua")
-    script.write_text(
-        WRK_SCRIPT.format(body=body_path, max_requests=max_requests)
-    )
+    script.write_text(WRK_SCRIPT.format(body=body_path, max_requests=max_requests))
     completed = subprocess.run(
         [
             "wrk",
@@ -281,7 +281,9 @@ def run_threads(
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - started
-    quantiles = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
+    quantiles = (
+        statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
+    )
     return LoadResult(
         target=url,
         client=f"python http.client, {connections} threads",
@@ -312,7 +314,9 @@ def load_test(
                 for _ in range(2 * workers):
                     status, reply = post(server.url, body)
                     if status != 200:
-                        raise RuntimeError(f"{name} answered {status}: {reply[:500]!r}")
+                        raise RuntimeError(
+                            f"{name} responded with status {status}: {reply[:500]!r}"
+                        )
                 pids = server.worker_pids()
                 cpu_before = _cpu_seconds(pids)
                 if client == "wrk":

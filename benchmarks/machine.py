@@ -1,4 +1,4 @@
-"""What machine and software a benchmark ran on, read from /proc and the packages."""
+"""Description of the machine and software of a benchmark run, read from /proc."""
 
 from __future__ import annotations
 
@@ -68,7 +68,9 @@ def _commit(root: Path) -> str:
 def describe_machine(root: Path) -> Machine:
     """Read the machine's description now."""
     return Machine(
-        date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        date=datetime.datetime.now(datetime.timezone.utc).strftime(
+            "%Y-%m-%d %H:%M UTC"
+        ),
         cpu_model=_cpu_model(),
         n_cores=len(os.sched_getaffinity(0)),
         memory_gib=_memory_gib(),

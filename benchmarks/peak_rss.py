@@ -1,11 +1,12 @@
 """Peak resident memory of one ``diagnose()`` call, in a fresh process.
 
-Usage: ``python -m benchmarks.peak_rss N_POINTS``; prints one JSON object
-with, in KiB: ``ru_maxrss`` after the imports and the history are ready and
-after the diagnosis (the process's lifetime peak), and the resident set
-before the call and its peak during the call. The latter is read from
+Usage: ``python -m benchmarks.peak_rss N_POINTS``. It prints one JSON
+object with four sizes in KiB. ``ready_kib`` and ``peak_kib`` are
+``ru_maxrss``, the process's lifetime peak, once the history is ready and
+after the diagnosis. ``rss_before_call_kib`` and ``rss_peak_call_kib`` are
+the resident set before the call and its peak during the call, read from
 VmHWM after resetting it through /proc/self/clear_refs (Linux 4.0 and
-later), so the peak of building the history does not hide the call's own.
+later), so that the peak of building the history does not hide the call's.
 """
 
 from __future__ import annotations

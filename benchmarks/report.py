@@ -174,7 +174,13 @@ def _http(results: dict[str, Any]) -> str:
 def _worker(results: dict[str, Any]) -> str:
     memory = results["worker_memory"]
     return _table(
-        ["body MB", "status", "latency s", "worker RSS before MB", "worker peak RSS MB"],
+        [
+            "body MB",
+            "status",
+            "latency s",
+            "worker RSS before MB",
+            "worker peak RSS MB",
+        ],
         [
             [
                 f"{memory['body_mb']:.1f}",
@@ -194,7 +200,14 @@ def _comparison(results: dict[str, Any], baseline: dict[str, Any]) -> str:
     for n_points in sorted(after):
         if n_points in before:
             b, a = before[n_points]["median_ms"], after[n_points]["median_ms"]
-            rows.append([f"diagnose() median ms, {n_points:,} points", f"{b:.2f}", f"{a:.2f}", f"{b / a:.1f}x"])
+            rows.append(
+                [
+                    f"diagnose() median ms, {n_points:,} points",
+                    f"{b:.2f}",
+                    f"{a:.2f}",
+                    f"{b / a:.1f}x",
+                ]
+            )
     for label, key in (("service requests/s", "service"), ("bare requests/s", "bare")):
         b = baseline["http"][key]["requests_per_second"]
         a = results["http"][key]["requests_per_second"]
@@ -212,7 +225,9 @@ def _comparison(results: dict[str, Any], baseline: dict[str, Any]) -> str:
     rows.append(["worker peak RSS MB, 100,000 points", f"{b:.1f}", f"{a:.1f}", ""])
     b = baseline["worker_memory"]["latency_s"]
     a = results["worker_memory"]["latency_s"]
-    rows.append(["one HTTP request, 100,000 points, s", f"{b:.2f}", f"{a:.2f}", f"{b / a:.1f}x"])
+    rows.append(
+        ["one HTTP request, 100,000 points, s", f"{b:.2f}", f"{a:.2f}", f"{b / a:.1f}x"]
+    )
 
     large = str(results["analyzer_sizes"][1])
     earlier = {row["name"]: row for row in baseline["analyzers"]}

@@ -34,7 +34,9 @@ WORKERS = 2
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
-    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "latest.json")
+    parser.add_argument(
+        "--json", type=Path, default=ROOT / "benchmarks" / "latest.json"
+    )
     parser.add_argument(
         "--baseline",
         type=Path,
@@ -77,7 +79,9 @@ def _analyzer_rows(budget: float) -> list[dict[str, Any]]:
         rows.append(
             {
                 "name": timing.name,
-                "median_ms": {str(n): t.median * 1e3 for n, t in timing.timings.items()},
+                "median_ms": {
+                    str(n): t.median * 1e3 for n, t in timing.timings.items()
+                },
                 "growth_ratio": timing.growth_ratio,
             }
         )

@@ -16,9 +16,9 @@ MAX_REPEATS = 200
 class Timing:
     """Seconds of repeated runs of one piece of work.
 
-    ``median`` and ``minimum`` are wall-clock times; ``cpu_median`` is the
-    median CPU time of this process, which excludes the time spent waiting
-    for a core on a machine shared with other jobs.
+    ``median`` and ``minimum`` are wall-clock times. ``cpu_median`` is the
+    median CPU time of this process, which leaves out the time spent
+    waiting for a core on a machine shared with other jobs.
     """
 
     median: float

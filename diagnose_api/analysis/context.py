@@ -171,10 +171,7 @@ class Context:
         """
         cache = self.__dict__.setdefault("_magnitude_cache", {})
         if series.name not in cache:
-            finite = series.values[series.observed]
-            cache[series.name] = (
-                median(np.abs(finite)) if finite.size else float("nan")
-            )
+            cache[series.name] = median(np.abs(series.values[series.observed]))
         result: float = cache[series.name]
         return result
 
@@ -226,7 +223,7 @@ class Context:
         return self.epochs[mask], series.values[mask]
 
     def complete(self, series: Series) -> bool:
-        """Whether every value of a series is logged and finite."""
+        """Return True when every value of a series is logged and finite."""
         cache = self.__dict__.setdefault("_complete_cache", {})
         if series.name not in cache:
             cache[series.name] = bool(series.observed.all())

@@ -26,7 +26,7 @@ system, about 1 microsecond apiece, so a series longer than
 ``MAX_BREAKPOINT_CANDIDATES`` points is searched in two passes: every s-th
 breakpoint first (s = ceil(n / MAX_BREAKPOINT_CANDIDATES)), then every
 breakpoint within s of the best of those. Each score is still the exact
-least-squares fit to all n points; the two passes can miss the global
+least-squares fit to all n points. The two passes can miss the global
 minimum only where two distant breakpoints fit almost equally well.
 
 Notes
