@@ -50,18 +50,25 @@ MAX_GROWTH_RATIO = 12.0
 
 @dataclass(frozen=True)
 class AnalyzerTiming:
-    """One analyzer's median time at each size and t(large) / t(small)."""
+    """One analyzer's median time at each size and t(large) / t(small).
+
+    ``growth_ratio`` compares wall-clock medians, ``cpu_growth_ratio`` CPU
+    medians. The latter is the one checked, because other jobs on a shared
+    machine inflate wall-clock times unevenly.
+    """
 
     name: str
     timings: dict[int, Timing]
     growth_ratio: float
+    cpu_growth_ratio: float
 
 
 def warm_context(history: History, options: Options) -> Context:
     """Build a Context and compute the quantities that many analyzers share."""
     ctx = Context(history, options)
-    _ = ctx.direction, ctx.best_index, ctx.starts_late
-    _ = ctx.loss_rise, ctx.train_rise, ctx.gap
+    _ = ctx.direction, ctx.best_index, ctx.starts_late, ctx.gap, ctx.gap_noise
+    for rise in (ctx.loss_rise, ctx.train_rise, ctx.val_accuracy_fall):
+        _ = rise.p_value if rise is not None else None
     for series in history.series.values():
         ctx.noise(series)
     return ctx
@@ -123,9 +130,12 @@ def context_rows() -> dict[str, Callable[[Context], object]]:
         "context: noise of every series": lambda ctx: [
             ctx.noise(s) for s in ctx.history.series.values()
         ],
-        "context: loss_rise": lambda ctx: ctx.loss_rise,
-        "context: train_rise": lambda ctx: ctx.train_rise,
-        "context: gap": lambda ctx: ctx.gap,
+        "context: loss_rise and its Kendall test": lambda ctx: ctx.loss_rise.p_value,
+        "context: train_rise and its Kendall test": lambda ctx: ctx.train_rise.p_value,
+        "context: val_accuracy_fall and its Kendall test": (
+            lambda ctx: ctx.val_accuracy_fall.p_value
+        ),
+        "context: gap and its noise": lambda ctx: ctx.gap_noise,
         "context: best_index": lambda ctx: ctx.best_index,
     }
 
@@ -178,6 +188,8 @@ def measure_analyzers(
             timings={n: per_size[n][name] for n in sizes},
             growth_ratio=per_size[large][name].median
             / max(per_size[small][name].median, 1e-9),
+            cpu_growth_ratio=per_size[large][name].cpu_median
+            / max(per_size[small][name].cpu_median, 1e-9),
         )
         for name in per_size[small]
     ]

@@ -27,6 +27,8 @@ class InProcessResult:
     traced_peak_mb: float
     process_ready_mb: float
     process_peak_mb: float
+    call_rss_before_mb: float
+    call_rss_peak_mb: float
 
 
 def traced_peak_mb(n_points: int) -> float:
@@ -44,8 +46,12 @@ def traced_peak_mb(n_points: int) -> float:
     return (peak - baseline) / MB
 
 
-def process_rss_mb(n_points: int) -> tuple[float, float]:
-    """``ru_maxrss`` of a fresh process before and after one diagnosis, in MB."""
+def process_rss_mb(n_points: int) -> dict[str, float]:
+    """Resident sizes of a fresh process around one diagnosis, in MB.
+
+    The keys are those of ``benchmarks.peak_rss``, with ``_kib`` replaced
+    by ``_mb``.
+    """
     completed = subprocess.run(
         [sys.executable, "-m", "benchmarks.peak_rss", str(n_points)],
         cwd=ROOT,
@@ -55,17 +61,22 @@ def process_rss_mb(n_points: int) -> tuple[float, float]:
         timeout=600,
     )
     measured = json.loads(completed.stdout)
-    return measured["ready_kib"] * 1024 / MB, measured["peak_kib"] * 1024 / MB
+    return {
+        key.removesuffix("_kib") + "_mb": value * 1024 / MB
+        for key, value in measured.items()
+    }
 
 
 def measure_diagnose(n_points: int, budget_seconds: float) -> InProcessResult:
     history = history_of(n_points)
     timing = time_call(lambda _: diagnose(history), budget_seconds=budget_seconds)
-    ready, peak = process_rss_mb(n_points)
+    rss = process_rss_mb(n_points)
     return InProcessResult(
         n_points=n_points,
         timing=timing,
         traced_peak_mb=traced_peak_mb(n_points),
-        process_ready_mb=ready,
-        process_peak_mb=peak,
+        process_ready_mb=rss["ready_mb"],
+        process_peak_mb=rss["peak_mb"],
+        call_rss_before_mb=rss["rss_before_call_mb"],
+        call_rss_peak_mb=rss["rss_peak_call_mb"],
     )
