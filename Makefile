@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: serve test openapi lint audit lock clean
+.PHONY: serve test bench openapi lint audit lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ serve: $(STAMP)
 
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks: writes BENCHMARKS.md; fails when an analyzer grows faster than
+# 12x from 10,000 to 100,000 points. Uses wrk for HTTP load when installed.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 openapi: $(STAMP)
 	$(BIN)/diagnose-api openapi > openapi.yaml

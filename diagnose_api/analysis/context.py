@@ -12,9 +12,11 @@ from functools import cached_property
 
 import numpy as np
 
+from diagnose_api.analysis.fast_stats import median
 from diagnose_api.analysis.history import History
 from diagnose_api.analysis.history import Series
 from diagnose_api.analysis.noise import noise_scale
+from diagnose_api.analysis.result import Trend
 from diagnose_api.analysis.rise import Rise
 from diagnose_api.analysis.rise import measure_rise
 from diagnose_api.analysis.roles import Direction
@@ -22,7 +24,11 @@ from diagnose_api.analysis.roles import Role
 from diagnose_api.analysis.roles import assign_roles
 from diagnose_api.analysis.roles import direction_of
 from diagnose_api.analysis.smoothing import debiased_ema
+from diagnose_api.analysis.spacing import Differences
+from diagnose_api.analysis.spacing import contiguous_differences
 from diagnose_api.analysis.spacing import typical_spacing
+from diagnose_api.analysis.trends import fit_trend
+from diagnose_api.analysis.trends import recent_window_start
 
 # Significance level of every trend test.
 ALPHA = 0.05
@@ -138,17 +144,50 @@ class Context:
             return int(np.nanargmax(values))
         return int(np.nanargmin(values))
 
+    def raw_noise(self, series: Series) -> float:
+        """``noise.noise_scale`` of a series' finite values, without a floor."""
+        cache = self.__dict__.setdefault("_raw_noise_cache", {})
+        if series.name not in cache:
+            cache[series.name] = noise_scale(series.values[series.observed])
+        result: float = cache[series.name]
+        return result
+
     def noise(self, series: Series) -> float:
         """Noise level of a series, floored relative to its magnitude."""
         cache = self.__dict__.setdefault("_noise_cache", {})
         if series.name not in cache:
             finite = series.values[series.observed]
-            sigma = noise_scale(finite)
+            sigma = self.raw_noise(series)
             if finite.size:
-                floor = RELATIVE_NOISE_FLOOR * float(np.median(np.abs(finite)))
+                floor = RELATIVE_NOISE_FLOOR * self.magnitude(series)
                 sigma = max(sigma, floor) if np.isfinite(sigma) else floor
             cache[series.name] = sigma
         return float(cache[series.name])
+
+    def magnitude(self, series: Series) -> float:
+        """Typical magnitude of a series: the median of its finite |values|.
+
+        NaN without a finite value.
+        """
+        cache = self.__dict__.setdefault("_magnitude_cache", {})
+        if series.name not in cache:
+            cache[series.name] = median(np.abs(series.values[series.observed]))
+        result: float = cache[series.name]
+        return result
+
+    def differences(self, series: Series) -> Differences:
+        """First differences of a series between logged neighbours, gaps left out.
+
+        See ``spacing.contiguous_differences``; the arrays are read-only.
+        """
+        cache = self.__dict__.setdefault("_differences_cache", {})
+        if series.name not in cache:
+            diffs = contiguous_differences(self.epochs, series.values, series.observed)
+            diffs.end_positions.setflags(write=False)
+            diffs.values.setflags(write=False)
+            cache[series.name] = diffs
+        result: Differences = cache[series.name]
+        return result
 
     def smoothed(self, series: Series) -> np.ndarray:
         """TensorBoard-smoothed values of a series (missing values skipped)."""
@@ -159,11 +198,37 @@ class Context:
         result: np.ndarray = cache[series.name]
         return result
 
+    def trend(self, series: Series) -> Trend:
+        """Trend of a series' finite values over their recent window."""
+        cache = self.__dict__.setdefault("_trend_cache", {})
+        if series.name not in cache:
+            x, y = self.observed(series)
+            start = recent_window_start(y.size)
+            cache[series.name] = fit_trend(series.name, x[start:], y[start:], ALPHA)
+        result: Trend = cache[series.name]
+        return result
+
     def observed(self, series: Series, start: int = 0) -> tuple[np.ndarray, np.ndarray]:
-        """Epochs and finite values of a series from position ``start`` on."""
+        """Epochs and finite values of a series from position ``start`` on.
+
+        A series with every value finite and logged gets read-only views of
+        its arrays, not copies.
+        """
+        if self.complete(series):
+            return _read_only_view(self.epochs[start:]), _read_only_view(
+                series.values[start:]
+            )
         mask = series.observed.copy()
         mask[:start] = False
         return self.epochs[mask], series.values[mask]
+
+    def complete(self, series: Series) -> bool:
+        """Return True when every value of a series is logged and finite."""
+        cache = self.__dict__.setdefault("_complete_cache", {})
+        if series.name not in cache:
+            cache[series.name] = bool(series.observed.all())
+        result: bool = cache[series.name]
+        return result
 
     def epoch_at(self, index: int) -> float:
         return float(self.epochs[index])
@@ -180,8 +245,19 @@ class Context:
         return bool(self.epochs[0] > 1.5 * typical_spacing(self.epochs))
 
     def finite_values(self, series: Series) -> np.ndarray:
-        """Values with NaN wherever the series has no finite logged value."""
-        return np.where(series.observed, series.values, np.nan)
+        """Values with NaN wherever the series has no finite logged value.
+
+        The array is cached and read-only.
+        """
+        if self.complete(series):
+            return _read_only_view(series.values)
+        cache = self.__dict__.setdefault("_finite_cache", {})
+        if series.name not in cache:
+            values = np.where(series.observed, series.values, np.nan)
+            values.setflags(write=False)
+            cache[series.name] = values
+        result: np.ndarray = cache[series.name]
+        return result
 
     @cached_property
     def loss_rise(self) -> Rise | None:
@@ -202,6 +278,17 @@ class Context:
         )
 
     @cached_property
+    def val_accuracy_fall(self) -> Rise | None:
+        """Fall of validation accuracy after its peak: the rise of its negation."""
+        if self.val_accuracy is None:
+            return None
+        return measure_rise(
+            self.epochs,
+            -self.finite_values(self.val_accuracy),
+            self.noise(self.val_accuracy),
+        )
+
+    @cached_property
     def gap(self) -> np.ndarray | None:
         """Generalization gap per epoch, validation minus training loss.
 
@@ -211,3 +298,19 @@ class Context:
         if self.train_loss is None or self.val_loss is None:
             return None
         return self.finite_values(self.val_loss) - self.finite_values(self.train_loss)
+
+    @cached_property
+    def gap_noise(self) -> float:
+        """Noise level (``noise.noise_scale``) of the finite generalization gap.
+
+        NaN without both losses or with fewer than 3 finite gap values.
+        """
+        if self.gap is None:
+            return float("nan")
+        return noise_scale(self.gap[np.isfinite(self.gap)])
+
+
+def _read_only_view(array: np.ndarray) -> np.ndarray:
+    view = array.view()
+    view.setflags(write=False)
+    return view

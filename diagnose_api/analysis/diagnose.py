@@ -22,8 +22,6 @@ from diagnose_api.analysis.result import Status
 from diagnose_api.analysis.result import Trend
 from diagnose_api.analysis.risk import score_risk
 from diagnose_api.analysis.status import decide_status
-from diagnose_api.analysis.trends import fit_trend
-from diagnose_api.analysis.trends import recent_window_start
 
 SUMMARIES = {
     Status.OVERFITTING: "The model is overfitting",
@@ -120,12 +118,7 @@ def _divergence(ctx: Context) -> Divergence | None:
 
 
 def _trends(ctx: Context) -> tuple[Trend, ...]:
-    trends = []
-    for name, series in ctx.history.series.items():
-        x, y = ctx.observed(series)
-        start = recent_window_start(y.size)
-        trends.append(fit_trend(name, x[start:], y[start:], ALPHA))
-    return tuple(trends)
+    return tuple(ctx.trend(series) for series in ctx.history.series.values())
 
 
 def _summary(

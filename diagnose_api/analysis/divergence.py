@@ -23,7 +23,13 @@ rounded U put their joint past the bottom, while the curves part at it. Otherwis
 evidence gives no guess. ``confidence`` is 1 - p.
 
 Every candidate breakpoint is scored at once from suffix sums of
-x, x^2, y and x y, so the search costs O(n).
+x, x^2, y and x y, so the search costs O(n). Each score solves a 3x3
+system, about 1 microsecond apiece, so a series longer than
+``MAX_BREAKPOINT_CANDIDATES`` points is searched in two passes: every s-th
+breakpoint first (s = ceil(n / MAX_BREAKPOINT_CANDIDATES)), then every
+breakpoint within s of the best of those. Each score is still the exact
+least-squares fit to all n points. The two passes can miss the global
+minimum only where two distant breakpoints fit almost equally well.
 
 Notes
 -----
@@ -39,62 +45,120 @@ only under the alternative. Biometrika 74(1), 33-43.
 
 from __future__ import annotations
 
-import numpy as np
-from scipy.stats import f as f_distribution
+import math
+from dataclasses import dataclass
 
+import numpy as np
+
+from diagnose_api.analysis.fast_stats import f_survival
 from diagnose_api.analysis.result import Divergence
 from diagnose_api.analysis.trends import kendall
 
 MIN_POINTS_PER_SEGMENT = 2
+MAX_BREAKPOINT_CANDIDATES = 2_000
 
 
-def _hinge_sse(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """SSE and after-break slope of the hinge fit for every breakpoint.
+@dataclass(frozen=True)
+class _Sums:
+    """Sums over the points of a series that every hinge fit shares.
 
-    Returns arrays over breakpoints k = 0..n-1; entries for breakpoints that
-    leave fewer than two points on a side are +inf.
+    ``suffix_*[k]`` sums over the points i > k, the ones the hinge term
+    touches.
     """
+
+    x: np.ndarray
+    suffix_x: np.ndarray
+    suffix_xx: np.ndarray
+    suffix_y: np.ndarray
+    suffix_xy: np.ndarray
+    s_x: float
+    s_xx: float
+    s_y: float
+    s_xy: float
+    s_yy: float
+
+
+def _sums(x: np.ndarray, y: np.ndarray) -> _Sums:
+    return _Sums(
+        x=x,
+        suffix_x=np.concatenate([np.cumsum(x[::-1])[::-1][1:], [0.0]]),
+        suffix_xx=np.concatenate([np.cumsum((x * x)[::-1])[::-1][1:], [0.0]]),
+        suffix_y=np.concatenate([np.cumsum(y[::-1])[::-1][1:], [0.0]]),
+        suffix_xy=np.concatenate([np.cumsum((x * y)[::-1])[::-1][1:], [0.0]]),
+        s_x=x.sum(),
+        s_xx=(x * x).sum(),
+        s_y=y.sum(),
+        s_xy=(x * y).sum(),
+        s_yy=(y * y).sum(),
+    )
+
+
+def _hinge_sse(sums: _Sums, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """SSE and after-break slope of the hinge fit at each candidate breakpoint.
+
+    Returns arrays over ``candidates`` (positions in 0..n-1); entries for
+    breakpoints that leave fewer than two points on a side are +inf.
+    """
+    x = sums.x
     n = x.size
-    # Suffix sums over i > k, i.e. the points the hinge term touches.
-    suffix_x = np.concatenate([np.cumsum(x[::-1])[::-1][1:], [0.0]])
-    suffix_xx = np.concatenate([np.cumsum((x * x)[::-1])[::-1][1:], [0.0]])
-    suffix_y = np.concatenate([np.cumsum(y[::-1])[::-1][1:], [0.0]])
-    suffix_xy = np.concatenate([np.cumsum((x * y)[::-1])[::-1][1:], [0.0]])
-    m = n - 1 - np.arange(n)
-    s_h = suffix_x - m * x
-    s_hh = suffix_xx - 2 * x * suffix_x + m * x * x
-    s_xh = suffix_xx - x * suffix_x
-    s_hy = suffix_xy - x * suffix_y
+    m = n - 1 - candidates
+    x_k = x[candidates]
+    suffix_x = sums.suffix_x[candidates]
+    suffix_xx = sums.suffix_xx[candidates]
+    s_h = suffix_x - m * x_k
+    s_hh = suffix_xx - 2 * x_k * suffix_x + m * x_k * x_k
+    s_xh = suffix_xx - x_k * suffix_x
+    s_hy = sums.suffix_xy[candidates] - x_k * sums.suffix_y[candidates]
 
-    s_x = x.sum()
-    s_xx = (x * x).sum()
-    s_y = y.sum()
-    s_xy = (x * y).sum()
-    s_yy = (y * y).sum()
+    s_x = sums.s_x
+    s_xx = sums.s_xx
+    s_y = sums.s_y
+    s_xy = sums.s_xy
+    s_yy = sums.s_yy
 
-    normal = np.empty((n, 3, 3))
+    n_candidates = candidates.size
+    normal = np.empty((n_candidates, 3, 3))
     normal[:, 0, 0] = n
     normal[:, 0, 1] = normal[:, 1, 0] = s_x
     normal[:, 1, 1] = s_xx
     normal[:, 0, 2] = normal[:, 2, 0] = s_h
     normal[:, 1, 2] = normal[:, 2, 1] = s_xh
     normal[:, 2, 2] = s_hh
-    rhs = np.empty((n, 3))
+    rhs = np.empty((n_candidates, 3))
     rhs[:, 0] = s_y
     rhs[:, 1] = s_xy
     rhs[:, 2] = s_hy
 
-    valid = (np.arange(n) >= MIN_POINTS_PER_SEGMENT - 1) & (
+    valid = (candidates >= MIN_POINTS_PER_SEGMENT - 1) & (
         m >= MIN_POINTS_PER_SEGMENT
     )
-    sse = np.full(n, np.inf)
-    slope_after = np.full(n, np.nan)
+    sse = np.full(n_candidates, np.inf)
+    slope_after = np.full(n_candidates, np.nan)
     if not valid.any():
         return sse, slope_after
     theta = np.linalg.solve(normal[valid], rhs[valid][:, :, None])[:, :, 0]
     sse[valid] = np.maximum(s_yy - np.einsum("ij,ij->i", theta, rhs[valid]), 0.0)
     slope_after[valid] = theta[:, 1] + theta[:, 2]
     return sse, slope_after
+
+
+def _best_breakpoint(x: np.ndarray, y: np.ndarray) -> tuple[int, float, float]:
+    """Position, SSE and after-break slope of the best hinge breakpoint.
+
+    Every breakpoint is scored when n <= MAX_BREAKPOINT_CANDIDATES; longer
+    series are searched on a grid of step s, then within s of its best.
+    """
+    n = x.size
+    sums = _sums(x, y)
+    step = math.ceil(n / MAX_BREAKPOINT_CANDIDATES)
+    candidates = np.arange(0, n, step)
+    sse, slope_after = _hinge_sse(sums, candidates)
+    if step > 1:
+        best = int(candidates[np.argmin(sse)])
+        candidates = np.arange(max(0, best - step + 1), min(n, best + step))
+        sse, slope_after = _hinge_sse(sums, candidates)
+    i = int(np.argmin(sse))
+    return int(candidates[i]), float(sse[i]), float(slope_after[i])
 
 
 def _line_sse(x: np.ndarray, y: np.ndarray) -> float:
@@ -135,16 +199,14 @@ def find_divergence(
     epoch_scale = float(np.ptp(epochs))
 
     if n >= 5:
-        sse_hinge, slope_after = _hinge_sse(x, y)
-        k = int(np.argmin(sse_hinge))
+        k, sse_best, slope_after = _best_breakpoint(x, y)
         sse_line = _line_sse(x, y)
-        sse_best = float(sse_hinge[k])
         if np.isfinite(sse_best):
             f_stat = ((sse_line - sse_best) / 2) / max(sse_best / (n - 4), 1e-300)
-            p_value = float(f_distribution.sf(max(f_stat, 0.0), 2, n - 4))
+            p_value = f_survival(max(f_stat, 0.0), 2, n - 4)
             if (
                 p_value < alpha
-                and slope_after[k] > 0
+                and slope_after > 0
                 and not _train_rises(epochs, train_loss, k, alpha)
             ):
                 before_x = epochs[: k + 1]
@@ -157,7 +219,7 @@ def find_divergence(
                     method="hinge_fit",
                     p_value=p_value,
                     slope_before=slope_before,
-                    slope_after=float(slope_after[k]) * y_scale / epoch_scale,
+                    slope_after=slope_after * y_scale / epoch_scale,
                 )
 
     tau, p_value = kendall(epochs, val_loss)

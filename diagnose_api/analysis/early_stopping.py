@@ -153,7 +153,8 @@ def replay_stop_rules(ctx: Context) -> dict[str, Any]:
 def _recommended(
     ctx: Context, values: np.ndarray, missing: np.ndarray, mode: str, name: str
 ) -> dict[str, Any] | None:
-    rule = recommend_stop_rule(values, mode=mode, missing=missing)
+    noise = ctx.raw_noise(ctx.history.series[name])
+    rule = recommend_stop_rule(values, mode=mode, missing=missing, noise=noise)
     if rule.min_delta is None or rule.patience is None:
         return None
     keras_args = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field
+from functools import cached_property
 
 import numpy as np
 
@@ -31,15 +32,24 @@ class Series:
     values: np.ndarray
     missing: np.ndarray
 
-    @property
+    @cached_property
     def non_finite(self) -> np.ndarray:
-        """Mask of epochs whose logged value is NaN or infinite."""
-        return ~np.isfinite(self.values) & ~self.missing
+        """Mask of epochs whose logged value is NaN or infinite (read-only)."""
+        return _read_only(~np.isfinite(self.values) & ~self.missing)
 
-    @property
+    @cached_property
     def observed(self) -> np.ndarray:
-        """Mask of epochs with a finite logged value."""
-        return np.isfinite(self.values) & ~self.missing
+        """Mask of epochs with a finite logged value (read-only).
+
+        Analyzers read it dozens of times per diagnosis, so it is computed
+        once; ``values`` and ``missing`` must not change after that.
+        """
+        return _read_only(np.isfinite(self.values) & ~self.missing)
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
 
 
 @dataclass(frozen=True)

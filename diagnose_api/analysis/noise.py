@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.stats import median_abs_deviation
+
+from diagnose_api.analysis.fast_stats import median
+from diagnose_api.analysis.fast_stats import median_abs_deviation
 
 MIN_FINITE_VALUES = 3
 MIN_FOR_SECOND_DIFFERENCES = 4
@@ -73,16 +75,16 @@ def noise_scale(values: np.ndarray) -> float:
     if finite_values.size < MIN_FINITE_VALUES:
         return math.nan
     if finite_values.size < MIN_FOR_SECOND_DIFFERENCES:
-        spread = median_abs_deviation(np.diff(finite_values), scale="normal")
+        spread = median_abs_deviation(np.diff(finite_values))
         return float(spread) / math.sqrt(2.0)
 
     second = np.diff(finite_values, n=2)
-    spread = float(median_abs_deviation(second, scale="normal"))
+    spread = median_abs_deviation(second)
     if spread == 0.0:
         # Logs rounded to a few decimals repeat one second difference more
         # than half the time, which zeroes the MAD while the series still
         # moves; the mean absolute deviation sees the rest.
-        deviation = np.abs(second - np.median(second))
+        deviation = np.abs(second - median(second))
         spread = float(np.mean(deviation)) * MEAN_DEVIATION_TO_SIGMA
     sigma = spread / math.sqrt(6.0)
     # Values near the float64 limit overflow in the differences.

@@ -22,9 +22,12 @@ bump the run already recovered from is no evidence of overfitting.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field
+from functools import cached_property
 
 import numpy as np
 
+from diagnose_api.analysis.fast_stats import median
 from diagnose_api.analysis.trends import kendall
 
 
@@ -34,10 +37,16 @@ def end_level(values: np.ndarray, n_tail: int = 3) -> float:
     One noisy tail epoch cannot move a median of three, so a large U-shape
     with a single low last value still reads as risen.
     """
-    finite = values[np.isfinite(values)]
+    # The last n_tail finite values usually lie among the last few positions,
+    # so a long series is filtered in full only when its tail is mostly
+    # non-finite.
+    tail = values[-4 * n_tail :]
+    finite = tail[np.isfinite(tail)]
+    if finite.size < n_tail and tail.size < values.size:
+        finite = values[np.isfinite(values)]
     if finite.size == 0:
         return float("nan")
-    return float(np.median(finite[-n_tail:]))
+    return median(finite[-n_tail:])
 
 
 # A value this many times the minimum is an explosion (divergence), not a rise.
@@ -46,7 +55,12 @@ EXPLOSION_FACTOR = 100.0
 
 @dataclass(frozen=True)
 class Rise:
-    """How far, and how surely, a series rose after its minimum."""
+    """How far, and how surely, a series rose after its minimum.
+
+    ``segment_epochs`` and ``segment_values`` are the finite points from the
+    minimum on. Their Kendall test (``tau``, ``p_value``) runs on first
+    use: most rules read it only once the rise is already large.
+    """
 
     best_index: int
     best_value: float
@@ -54,10 +68,28 @@ class Rise:
     rise: float
     noise: float
     n_after: int
-    tau: float
-    p_value: float
     excursion: float = 0.0
     max_after: float = float("nan")
+    segment_epochs: np.ndarray = field(
+        default_factory=lambda: np.empty(0), repr=False, compare=False
+    )
+    segment_values: np.ndarray = field(
+        default_factory=lambda: np.empty(0), repr=False, compare=False
+    )
+
+    @cached_property
+    def _kendall(self) -> tuple[float, float]:
+        return kendall(self.segment_epochs, self.segment_values)
+
+    @property
+    def tau(self) -> float:
+        """Kendall's tau of the points from the minimum on; 0 with fewer than 3."""
+        return self._kendall[0]
+
+    @property
+    def p_value(self) -> float:
+        """Two-sided p-value of ``tau``; 1 with fewer than 3 points."""
+        return self._kendall[1]
 
     @property
     def exploded(self) -> bool:
@@ -89,11 +121,14 @@ def measure_rise(epochs: np.ndarray, values: np.ndarray, noise: float) -> Rise |
     if before.size:
         excursion = float(np.max(before - np.minimum.accumulate(before)))
     if after.size == 0:
-        return Rise(best_index, best_value, best_value, 0.0, noise, 0, 0.0, 1.0, excursion)
+        return Rise(best_index, best_value, best_value, 0.0, noise, 0, excursion)
     end_value = end_level(after)
     segment = values[best_index:]
+    segment_epochs = epochs[best_index:]
     mask = np.isfinite(segment)
-    tau, p_value = kendall(epochs[best_index:][mask], segment[mask])
+    if not mask.all():
+        segment = segment[mask]
+        segment_epochs = segment_epochs[mask]
     return Rise(
         best_index=best_index,
         best_value=best_value,
@@ -101,8 +136,8 @@ def measure_rise(epochs: np.ndarray, values: np.ndarray, noise: float) -> Rise |
         rise=end_value - best_value,
         noise=noise,
         n_after=int(after.size),
-        tau=tau,
-        p_value=p_value,
         excursion=excursion,
         max_after=float(np.max(np.abs(after))),
+        segment_epochs=segment_epochs,
+        segment_values=segment,
     )

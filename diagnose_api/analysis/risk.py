@@ -42,7 +42,6 @@ from diagnose_api.analysis.noise import noise_scale
 from diagnose_api.analysis.result import Risk
 from diagnose_api.analysis.result import RiskFactor
 from diagnose_api.analysis.rise import end_level
-from diagnose_api.analysis.rise import measure_rise
 
 LEVELS = ((80.0, "severe"), (60.0, "high"), (30.0, "moderate"), (10.0, "low"))
 
@@ -89,8 +88,7 @@ def _gap_growth(ctx: Context, best_index: int, best_value: float) -> float | Non
 def _accuracy_decline(ctx: Context) -> float | None:
     if ctx.val_accuracy is None:
         return None
-    values = ctx.finite_values(ctx.val_accuracy)
-    rise = measure_rise(ctx.epochs, -values, ctx.noise(ctx.val_accuracy))
+    rise = ctx.val_accuracy_fall
     if rise is None:
         return None
     return max(0.0, rise.rise - 2 * rise.noise)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from diagnose_api.analysis.fast_stats import median
+
 GAP_FACTOR = 1.5
 
 
@@ -27,7 +29,7 @@ class Differences:
 def typical_spacing(epochs: np.ndarray) -> float:
     if epochs.size < 2:
         return 1.0
-    return float(np.median(np.diff(epochs)))
+    return median(np.diff(epochs))
 
 
 def gap_mask(epochs: np.ndarray) -> np.ndarray:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from diagnose_api.analysis.context import Context
+from diagnose_api.analysis.fast_stats import median
 from diagnose_api.analysis.findings.base import Outcome
 from diagnose_api.analysis.findings.base import fmt
 from diagnose_api.analysis.findings.base import rounded
@@ -36,7 +37,7 @@ def last_half_median(ctx: Context, series: Series) -> float:
     values = series.values[series.observed]
     if values.size == 0:
         return float("nan")
-    return float(np.median(values[values.size // 2 :]))
+    return median(values[values.size // 2 :])
 
 
 def accuracy_tolerance(n_classes: int) -> float:

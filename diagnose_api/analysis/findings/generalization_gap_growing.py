@@ -24,7 +24,6 @@ from diagnose_api.analysis.findings.base import Outcome
 from diagnose_api.analysis.findings.base import fmt
 from diagnose_api.analysis.findings.base import rounded
 from diagnose_api.analysis.findings.base import severity_at_least
-from diagnose_api.analysis.noise import noise_scale
 from diagnose_api.analysis.result import Finding
 from diagnose_api.analysis.result import SkippedCheck
 from diagnose_api.analysis.rise import end_level
@@ -57,7 +56,7 @@ def detect(ctx: Context) -> Outcome:
     if g.size < 3:
         return None
     tau, p_value = kendall(x, g)
-    sigma = noise_scale(gap[finite])
+    sigma = ctx.gap_noise
     level = float(np.median(np.abs(gap[finite])))
     sigma = max(sigma, 1e-3 * level) if np.isfinite(sigma) else 1e-3 * level
     end = end_level(g[1:])

@@ -18,16 +18,17 @@ no alarm.
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import median_abs_deviation
 
 from diagnose_api.analysis.context import Context
+from diagnose_api.analysis.fast_stats import median
+from diagnose_api.analysis.fast_stats import median_abs_deviation
 from diagnose_api.analysis.findings.base import Outcome
 from diagnose_api.analysis.findings.base import fmt
 from diagnose_api.analysis.findings.base import rounded
 from diagnose_api.analysis.findings.base import severity_at_least
 from diagnose_api.analysis.result import Finding
 from diagnose_api.analysis.result import SkippedCheck
-from diagnose_api.analysis.spacing import contiguous_differences
+from diagnose_api.analysis.history import Series
 
 CODE = "loss_spike"
 Z_THRESHOLD = 6.0
@@ -36,8 +37,9 @@ MIN_RANGE_FRACTION = 0.02
 MAX_LISTED_EPOCHS = 20
 
 
-def spikes_in(ctx: Context, values: np.ndarray, observed: np.ndarray) -> list[dict]:
-    diffs = contiguous_differences(ctx.epochs, values, observed)
+def spikes_in(ctx: Context, series: Series) -> list[dict]:
+    values = series.values
+    diffs = ctx.differences(series)
     if diffs.values.size < 3:
         return []
     finite = np.isfinite(diffs.values)
@@ -45,12 +47,12 @@ def spikes_in(ctx: Context, values: np.ndarray, observed: np.ndarray) -> list[di
     ends = diffs.end_positions[finite]
     if d.size < 3:
         return []
-    scale = float(median_abs_deviation(d, scale="normal"))
-    finite_values = values[observed & np.isfinite(values)]
-    magnitude = float(np.median(np.abs(finite_values)))
+    scale = median_abs_deviation(d)
+    finite_values = values[series.observed]
+    magnitude = ctx.magnitude(series)
     material = MIN_RANGE_FRACTION * float(np.ptp(finite_values))
     scale = max(scale, 1e-3 * magnitude, 1e-300)
-    z = (d - float(np.median(d))) / scale
+    z = (d - median(d)) / scale
     before = values[ends - 1]
     logged_before = np.isfinite(before)
     # For a gap-free pair the point before is the previous position; where it
@@ -76,7 +78,7 @@ def detect(ctx: Context) -> Outcome:
         return SkippedCheck(CODE, "no loss series was logged")
     spikes = {}
     for series in curves:
-        found = spikes_in(ctx, series.values, series.observed)
+        found = spikes_in(ctx, series)
         if found:
             spikes[series.name] = found
     if not spikes:

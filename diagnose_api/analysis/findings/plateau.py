@@ -12,9 +12,8 @@ loss of 1.15 flat.
 
 from __future__ import annotations
 
-import numpy as np
-
 from diagnose_api.analysis.context import Context
+from diagnose_api.analysis.fast_stats import median
 from diagnose_api.analysis.findings.base import NOISE_MULTIPLE
 from diagnose_api.analysis.findings.base import Outcome
 from diagnose_api.analysis.findings.base import rounded
@@ -39,8 +38,8 @@ def detect(ctx: Context) -> Outcome:
             return SkippedCheck(CODE, f"fewer than 4 finite values of {series.name}")
         start = recent_window_start(y.size)
         window = y[start:]
-        first = float(np.median(window[:3]))
-        last = float(np.median(window[-3:]))
+        first = median(window[:3])
+        last = median(window[-3:])
         change = last - first
         tolerance = max(NOISE_MULTIPLE * ctx.noise(series), RELATIVE_FLATNESS * abs(first))
         if abs(change) > tolerance:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from diagnose_api.analysis.context import ALPHA
 from diagnose_api.analysis.context import Context
 from diagnose_api.analysis.findings.base import NOISE_MULTIPLE
 from diagnose_api.analysis.findings.base import Outcome
@@ -19,8 +18,6 @@ from diagnose_api.analysis.findings.base import rounded
 from diagnose_api.analysis.result import Finding
 from diagnose_api.analysis.result import Severity
 from diagnose_api.analysis.result import SkippedCheck
-from diagnose_api.analysis.trends import fit_trend
-from diagnose_api.analysis.trends import recent_window_start
 
 CODE = "still_improving"
 
@@ -32,8 +29,7 @@ def detect(ctx: Context) -> Outcome:
     x, y = ctx.observed(series)
     if y.size < 3:
         return SkippedCheck(CODE, "fewer than 3 finite loss values")
-    start = recent_window_start(y.size)
-    trend = fit_trend(series.name, x[start:], y[start:], ALPHA)
+    trend = ctx.trend(series)
     if trend.direction != "falling":
         return None
     sigma = ctx.noise(series)

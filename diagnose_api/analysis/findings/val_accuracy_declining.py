@@ -21,7 +21,6 @@ from diagnose_api.analysis.findings.base import rounded
 from diagnose_api.analysis.findings.base import severity_at_least
 from diagnose_api.analysis.result import Finding
 from diagnose_api.analysis.result import SkippedCheck
-from diagnose_api.analysis.rise import measure_rise
 
 CODE = "val_accuracy_declining"
 
@@ -29,9 +28,8 @@ CODE = "val_accuracy_declining"
 def detect(ctx: Context) -> Outcome:
     if ctx.val_accuracy is None:
         return SkippedCheck(CODE, "no validation accuracy series was logged")
-    values = ctx.finite_values(ctx.val_accuracy)
     # A fall from the peak of A is a rise after the minimum of -A.
-    rise = measure_rise(ctx.epochs, -values, ctx.noise(ctx.val_accuracy))
+    rise = ctx.val_accuracy_fall
     if rise is None or rise.n_after < 2:
         return None
     decline = rise.rise

@@ -19,10 +19,10 @@ from diagnose_api.analysis.context import Context
 from diagnose_api.analysis.findings.base import Outcome
 from diagnose_api.analysis.findings.base import rounded
 from diagnose_api.analysis.findings.base import severity_at_least
+from diagnose_api.analysis.history import Series
 from diagnose_api.analysis.result import Finding
 from diagnose_api.analysis.result import SkippedCheck
 from diagnose_api.analysis.noise import noise_scale
-from diagnose_api.analysis.spacing import contiguous_differences
 
 CODE = "val_noisy"
 MIN_RELATIVE_NOISE = 0.1
@@ -30,9 +30,9 @@ MIN_NOISE_RATIO = 3.0
 MIN_POINTS = 4
 
 
-def gap_free_noise(ctx: Context, values: np.ndarray, observed: np.ndarray) -> float:
+def gap_free_noise(ctx: Context, series: Series) -> float:
     """Noise level from differences that do not cross a gap in the epochs."""
-    diffs = contiguous_differences(ctx.epochs, values, observed).values
+    diffs = ctx.differences(series).values
     diffs = diffs[np.isfinite(diffs)]
     if diffs.size < 2:
         return float("nan")
@@ -47,7 +47,7 @@ def detect(ctx: Context) -> Outcome:
     val = ctx.val_loss
     if val.observed.sum() < MIN_POINTS:
         return SkippedCheck(CODE, f"fewer than {MIN_POINTS} finite validation losses")
-    sigma_val = gap_free_noise(ctx, val.values, val.observed)
+    sigma_val = gap_free_noise(ctx, val)
     level = abs(float(np.median(val.values[val.observed])))
     if not np.isfinite(sigma_val) or level == 0:
         return None
@@ -57,7 +57,7 @@ def detect(ctx: Context) -> Outcome:
     sigma_train = None
     if ctx.train_loss is not None and ctx.train_loss.observed.sum() >= MIN_POINTS:
         train = ctx.train_loss
-        sigma_train = gap_free_noise(ctx, train.values, train.observed)
+        sigma_train = gap_free_noise(ctx, train)
         if np.isfinite(sigma_train) and sigma_val < MIN_NOISE_RATIO * sigma_train:
             return None
     ratio = sigma_val / sigma_train if sigma_train else None

@@ -85,6 +85,7 @@ def recommend_stop_rule(
     mode: Mode,
     missing: np.ndarray | None = None,
     max_patience: int | None = None,
+    noise: float | None = None,
 ) -> RecommendedStopRule:
     """Recommend ``min_delta`` and ``patience`` from the noise of a series.
 
@@ -112,6 +113,9 @@ def recommend_stop_rule(
         Largest patience tried, >= 1. The default, the number of monitored
         positions, always finds a safe patience, because a patience that
         long never stops.
+    noise : float or None, default None
+        `noise_scale` of the monitored values, when the caller has already
+        computed it; None computes it here.
 
     Returns
     -------
@@ -142,7 +146,8 @@ def recommend_stop_rule(
 
     positions = np.flatnonzero(~missing_mask)
     monitored = series[positions]
-    noise = noise_scale(monitored)
+    if noise is None:
+        noise = noise_scale(monitored)
     if math.isnan(noise):
         n_finite = int(np.count_nonzero(np.isfinite(monitored)))
         return RecommendedStopRule(
