@@ -136,7 +136,13 @@ def _hinge_sse(sums: _Sums, candidates: np.ndarray) -> tuple[np.ndarray, np.ndar
     slope_after = np.full(n_candidates, np.nan)
     if not valid.any():
         return sse, slope_after
-    theta = np.linalg.solve(normal[valid], rhs[valid][:, :, None])[:, :, 0]
+    try:
+        theta = np.linalg.solve(normal[valid], rhs[valid][:, :, None])[:, :, 0]
+    except np.linalg.LinAlgError:
+        # Epochs so close together, or values so extreme, that a breakpoint's
+        # normal equations are singular: the pseudo-inverse still gives the
+        # least-squares fit.
+        theta = (np.linalg.pinv(normal[valid]) @ rhs[valid][:, :, None])[:, :, 0]
     sse[valid] = np.maximum(s_yy - np.einsum("ij,ij->i", theta, rhs[valid]), 0.0)
     slope_after[valid] = theta[:, 1] + theta[:, 2]
     return sse, slope_after
