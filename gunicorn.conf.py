@@ -2,10 +2,12 @@
 
 DIAGNOSE_BIND (default 127.0.0.1:8000), DIAGNOSE_WORKERS (default 2),
 DIAGNOSE_TIMEOUT in seconds (default 30), DIAGNOSE_GRACEFUL_TIMEOUT in
-seconds (default 30).
+seconds (default 30). Any other gunicorn option can be given in
+GUNICORN_CMD_ARGS, which overrides this file.
 """
 
 import os
+from pathlib import Path
 
 bind = os.environ.get("DIAGNOSE_BIND", "127.0.0.1:8000")
 # Diagnoses are CPU-bound, so sync workers, about one per core.
@@ -13,7 +15,10 @@ workers = int(os.environ.get("DIAGNOSE_WORKERS", "2"))
 worker_class = "sync"
 timeout = int(os.environ.get("DIAGNOSE_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("DIAGNOSE_GRACEFUL_TIMEOUT", "30"))
-accesslog = "-"
+# The application logs one JSON access line per request on stdout, so
+# gunicorn's own access log is off; `GUNICORN_CMD_ARGS="--access-logfile -"`
+# turns it back on.
+accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("DIAGNOSE_LOG_LEVEL", "info").lower()
 # Forwarded headers are trusted only from these addresses.
@@ -25,3 +30,40 @@ forwarded_allow_ips = os.environ.get("DIAGNOSE_FORWARDED_ALLOW_IPS", "127.0.0.1"
 # value already in the environment wins.
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
+
+# Worker heartbeat files on tmpfs: on a container's overlay filesystem the
+# heartbeat writes can block and get healthy workers killed.
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"
+
+# --- Prometheus multiprocess mode (diagnose_api/ops/metrics.py) ---
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def on_starting(server):
+    """Create the metrics directory and delete the previous run's value files."""
+    directory = os.environ.get(METRICS_DIR_ENV)
+    if not directory:
+        if workers > 1:
+            server.log.warning(
+                "%s is not set, so /metrics reports only the worker that serves "
+                "each scrape. Set it to an empty writable directory to add up "
+                "all %d workers.",
+                METRICS_DIR_ENV,
+                workers,
+            )
+        return
+    path = Path(directory)
+    path.mkdir(parents=True, exist_ok=True)
+    # prometheus_client names its files <type>_<pid>.db; nothing else is removed.
+    for stale in path.glob("*.db"):
+        stale.unlink()
+    server.log.info("metrics of all workers are collected in %s", path)
+
+
+def child_exit(server, worker):
+    """Mark an exited worker dead so its live gauges leave the exposition."""
+    if os.environ.get(METRICS_DIR_ENV):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -29,11 +29,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Settings come from defaults, then ``DIAGNOSE_*`` environment variables,
     then ``config`` (tests use it to override anything).
     """
+    from diagnose_api.api import batch
     from diagnose_api.api import diagnoses
     from diagnose_api.api import docs
     from diagnose_api.api import health
+    from diagnose_api.api import report
     from diagnose_api.config import load_settings
     from diagnose_api.errors import register_error_handlers
+    from diagnose_api.ops import install_ops
 
     app = Flask(__name__)
     app.json_provider_class = StrictJSONProvider
@@ -54,7 +57,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         return response
 
     register_error_handlers(app)
+    install_ops(app)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(diagnoses.blueprint)
+    app.register_blueprint(batch.blueprint)
     app.register_blueprint(docs.blueprint)
+    app.register_blueprint(report.blueprint)
+
+    # Live runs: the store opens on first use in each worker process.
+    from diagnose_api.api import runs
+    from diagnose_api.api.run_store import install_run_store
+
+    install_run_store(app)
+    app.register_blueprint(runs.blueprint)
     return app

@@ -183,6 +183,13 @@ def register_error_handlers(app: Flask) -> None:
         if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
             headers = {"Allow": ", ".join(error.valid_methods)}
         slug = error.name.lower().replace(" ", "-")
+        logger.info(
+            "request rejected: %s %s -> %d %s",
+            request.method,
+            request.path,
+            status,
+            error.name,
+        )
         return problem(status, error.name, detail, slug, headers=headers)
 
     @app.errorhandler(Exception)

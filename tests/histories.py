@@ -10,17 +10,38 @@ DATA = Path(__file__).parent / "data"
 ROLE_KEYS = ("loss", "val_loss", "accuracy", "val_accuracy")
 
 
+# Folders of histories, each with an expected.json: the real histories from
+# public reports, and the runs of scripts/make_training_histories.py.
+FOLDERS = (DATA, DATA / "training")
+
+
+def _expected(folder: Path) -> dict[str, Any]:
+    return json.loads((folder / "expected.json").read_text())
+
+
 def history_names() -> list[str]:
-    expected = json.loads((DATA / "expected.json").read_text())
-    return sorted(name for name in expected if not name.startswith("_"))
+    names = []
+    for folder in FOLDERS:
+        prefix = "" if folder == DATA else f"{folder.name}/"
+        names += [prefix + name for name in _expected(folder) if not name.startswith("_")]
+    return sorted(names)
+
+
+def _split(name: str) -> tuple[Path, str]:
+    if "/" in name:
+        folder, stem = name.split("/", 1)
+        return DATA / folder, stem
+    return DATA, name
 
 
 def expectations(name: str) -> dict[str, Any]:
-    return json.loads((DATA / "expected.json").read_text())[name]
+    folder, stem = _split(name)
+    return _expected(folder)[stem]
 
 
 def load_record(name: str) -> dict[str, Any]:
-    return json.loads((DATA / f"{name}.json").read_text())
+    folder, stem = _split(name)
+    return json.loads((folder / f"{stem}.json").read_text())
 
 
 def request_body(name: str) -> dict[str, Any]:

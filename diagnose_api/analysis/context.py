@@ -233,6 +233,12 @@ class Context:
     def epoch_at(self, index: int) -> float:
         return float(self.epochs[index])
 
+    def step_at(self, index: int | None) -> int | None:
+        """Optimizer step of row ``index``; None without steps or index."""
+        if index is None or self.history.steps is None:
+            return None
+        return int(self.history.steps[index])
+
     @cached_property
     def starts_late(self) -> bool:
         """Whether the log begins well after epoch 0 (epochs 76 to 85 of a run)."""

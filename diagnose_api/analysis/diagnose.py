@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from diagnose_api.analysis.context import ALPHA
@@ -12,6 +14,7 @@ from diagnose_api.analysis.early_stopping import replay_stop_rules
 from diagnose_api.analysis.findings import detect_all
 from diagnose_api.analysis.gap import measure_gap
 from diagnose_api.analysis.history import History
+from diagnose_api.analysis.projection import project
 from diagnose_api.analysis.recommendations import recommend
 from diagnose_api.analysis.result import Diagnosis
 from diagnose_api.analysis.result import Divergence
@@ -44,10 +47,17 @@ def diagnose(history: History, options: Options | None = None) -> Diagnosis:
     Raises
     ------
     ValueError
-        If ``options.monitor`` names no series, or its direction cannot be
-        told from its name while ``options.mode`` is 'auto'.
+        If ``options.monitor`` names no series, or its name does not decide
+        its direction while ``options.mode`` is 'auto'.
     """
-    options = options or Options()
+    # Values near the float64 limits (1e308) overflow in differences and
+    # ratios. The analyzers read the resulting inf and NaN as non-finite, so
+    # the warnings carry no information for the caller.
+    with np.errstate(all="ignore"):
+        return _diagnose(history, options or Options())
+
+
+def _diagnose(history: History, options: Options) -> Diagnosis:
     if options.monitor is not None and options.monitor not in history.series:
         raise ValueError(
             f"monitor {options.monitor!r} is not a series of the history; "
@@ -64,7 +74,8 @@ def diagnose(history: History, options: Options | None = None) -> Diagnosis:
     if best_index is not None and ctx.monitor is not None:
         best_value = float(ctx.monitor.values[best_index])
     stop = replay_stop_rules(ctx)
-    recommendations = recommend(ctx, status, findings, best_epoch, stop)
+    projection = project(ctx)
+    recommendations = recommend(ctx, status, findings, best_epoch, stop, projection)
     risk = score_risk(ctx)
     divergence = _divergence(ctx)
     summary = _summary(status, findings, risk.score, best_epoch)
@@ -87,7 +98,9 @@ def diagnose(history: History, options: Options | None = None) -> Diagnosis:
         first_epoch=float(history.epochs[0]),
         last_epoch=float(history.epochs[-1]),
         skipped_checks=tuple(skipped),
+        projection=projection,
         notes=history.notes,
+        best_step=ctx.step_at(best_index),
     )
 
 
@@ -96,7 +109,12 @@ def _divergence(ctx: Context) -> Divergence | None:
         return None
     mask = ctx.val_loss.observed
     train = ctx.finite_values(ctx.train_loss)[mask] if ctx.train_loss else None
-    return find_divergence(ctx.epochs[mask], ctx.val_loss.values[mask], train, ALPHA)
+    found = find_divergence(ctx.epochs[mask], ctx.val_loss.values[mask], train, ALPHA)
+    if found is None or ctx.history.steps is None:
+        return found
+    # The divergence epoch is one of the logged epochs.
+    index = int(np.searchsorted(ctx.epochs, found.epoch))
+    return replace(found, step=ctx.step_at(index))
 
 
 def _trends(ctx: Context) -> tuple[Trend, ...]:

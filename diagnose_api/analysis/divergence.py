@@ -17,7 +17,9 @@ p = P(F_{2, n-4} > F) < alpha, the slope after the break (b + c) is
 positive, and training loss does not trend upward after x_k (then validation rises
 and the generalization gap grows). When no break is significant but the
 whole validation series rises (Kendall p < alpha) while training loss falls,
-the curves part from the first epoch. Otherwise the result is None: weak
+the curves part from the first epoch. The epoch reported for a break is the
+lowest validation value at or before x_k: two straight lines fitted to a
+rounded U put their joint past the bottom, while the curves part at it. Otherwise the result is None: weak
 evidence gives no guess. ``confidence`` is 1 - p.
 
 Every candidate breakpoint is scored at once from suffix sums of
@@ -32,8 +34,8 @@ minimum only where two distant breakpoints fit almost equally well.
 Notes
 -----
 Choosing the breakpoint by least squares makes the F test optimistic
-(Davies 1987); the alpha used is therefore a lower bound on the true
-false-alarm rate for series of pure noise.
+(Davies 1987). On series of pure noise the true false-alarm rate is
+therefore higher than alpha.
 
 References
 ----------
@@ -185,10 +187,14 @@ def find_divergence(
     n = epochs.size
     if n < 4:
         return None
+    spread = float(np.ptp(val_loss))
+    # A constant series (up to rounding) never parts from anything.
+    if not spread > 1e-12 * max(float(np.max(np.abs(val_loss))), 1e-300):
+        return None
     # Centre and scale so the normal equations stay well conditioned at
     # 100,000 points and at epoch numbers in the thousands.
     x = (epochs - epochs.mean()) / max(float(np.ptp(epochs)), 1e-300)
-    y_scale = max(float(np.ptp(val_loss)), 1e-300)
+    y_scale = spread
     y = (val_loss - val_loss.mean()) / y_scale
     epoch_scale = float(np.ptp(epochs))
 
@@ -206,8 +212,9 @@ def find_divergence(
                 before_x = epochs[: k + 1]
                 before_y = val_loss[: k + 1]
                 slope_before = float(np.polyfit(before_x, before_y, 1)[0])
+                bottom = int(np.argmin(before_y))
                 return Divergence(
-                    epoch=float(epochs[k]),
+                    epoch=float(epochs[bottom]),
                     confidence=round(1.0 - p_value, 4),
                     method="hinge_fit",
                     p_value=p_value,
@@ -232,7 +239,7 @@ def find_divergence(
 def _train_rises(
     epochs: np.ndarray, train_loss: np.ndarray | None, start: int, alpha: float
 ) -> bool:
-    """Whether training loss fails to fall from position ``start`` on.
+    """Check whether training loss fails to fall from position ``start`` on.
 
     Curves part only while training loss keeps falling, so any upward Kendall
     tau counts here, significant or not.

@@ -30,10 +30,33 @@ def _saved(ctx: Context, stopped_index: int | None) -> int:
     return 0 if stopped_index is None else ctx.history.n_epochs - 1 - stopped_index
 
 
-def _finite_or_none(value: float | None) -> float | None:
-    if value is None or not np.isfinite(value):
-        return None
-    return float(value)
+REASON_TEXT = {
+    "patience_exhausted": "patience exhausted",
+    "stopping_threshold": "stopping_threshold reached",
+    "divergence_threshold": "divergence_threshold crossed",
+    "non_finite_metric": "the monitored value is not finite",
+}
+
+
+def describe_stop(
+    ctx: Context,
+    rule: str,
+    stopped_index: int | None,
+    best_index: int | None,
+    reason: str,
+) -> str:
+    """One sentence in the run's epoch numbers; the stop rules speak in positions."""
+    name = ctx.monitor.name if ctx.monitor is not None else "the monitor"
+    best = ""
+    if best_index is not None:
+        value = float(ctx.monitor.values[best_index]) if ctx.monitor else float("nan")
+        best = f" Best epoch {ctx.epoch_at(best_index):g} ({name} {value:.4g})."
+    if stopped_index is None:
+        if reason == "not_stopped":
+            return f"{rule} does not stop within the {ctx.history.n_epochs} logged epochs.{best}"
+        return f"{rule} cannot run: {reason.replace('_', ' ')}."
+    why = REASON_TEXT.get(reason, reason.replace("_", " "))
+    return f"{rule} stops after epoch {ctx.epoch_at(stopped_index):g} ({why}).{best}"
 
 
 def replay_stop_rules(ctx: Context) -> dict[str, Any]:
@@ -85,9 +108,17 @@ def replay_stop_rules(ctx: Context) -> dict[str, Any]:
             },
             "stopped_epoch": _epoch(ctx, keras.stopped_index),
             "best_epoch": _epoch(ctx, keras.best_index),
+            "stopped_step": ctx.step_at(keras.stopped_index),
+            "best_step": ctx.step_at(keras.best_index),
             "epochs_saved": _saved(ctx, keras.stopped_index),
             "reason": keras.reason,
-            "message": keras.message,
+            "message": describe_stop(
+                ctx,
+                f"EarlyStopping(patience={keras_patience}, min_delta={options.min_delta:g})",
+                keras.stopped_index,
+                keras.best_index,
+                keras.reason,
+            ),
         },
         "lightning": {
             "parameters": {
@@ -101,9 +132,17 @@ def replay_stop_rules(ctx: Context) -> dict[str, Any]:
             },
             "stopped_epoch": _epoch(ctx, lightning.stopped_index),
             "best_epoch": _epoch(ctx, lightning.best_index),
+            "stopped_step": ctx.step_at(lightning.stopped_index),
+            "best_step": ctx.step_at(lightning.best_index),
             "epochs_saved": _saved(ctx, lightning.stopped_index),
             "reason": lightning.reason,
-            "message": lightning.message,
+            "message": describe_stop(
+                ctx,
+                f"Lightning EarlyStopping(patience={lightning_patience})",
+                lightning.stopped_index,
+                lightning.best_index,
+                lightning.reason,
+            ),
         },
     }
     result["recommended"] = _recommended(ctx, values, missing, mode, series.name)
@@ -136,9 +175,17 @@ def _recommended(
         "patience": rule.patience,
         "stopped_epoch": _epoch(ctx, rule.stopped_index),
         "best_epoch": _epoch(ctx, rule.best_index),
+        "stopped_step": ctx.step_at(rule.stopped_index),
+        "best_step": ctx.step_at(rule.best_index),
         "epochs_saved": _saved(ctx, rule.stopped_index),
         "reason": rule.reason,
-        "message": rule.message,
+        "message": describe_stop(
+            ctx,
+            f"EarlyStopping(patience={rule.patience}, min_delta={rule.min_delta:g})",
+            rule.stopped_index,
+            rule.best_index,
+            rule.reason,
+        ),
         "keras_args": keras_args,
         "lightning_args": lightning_args,
     }

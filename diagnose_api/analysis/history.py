@@ -8,6 +8,8 @@ from functools import cached_property
 
 import numpy as np
 
+from diagnose_api.analysis.checkpoints import Checkpoints
+
 
 @dataclass(frozen=True)
 class Series:
@@ -64,12 +66,19 @@ class History:
     steps : numpy.ndarray or None
         Optimizer step of each row when the log has one (Hugging Face
         Trainer, Lightning), else None.
+    notes : tuple of str
+        Facts about how the history was read from a log (aligned rows,
+        renumbered epochs), passed on to the diagnosis.
+    checkpoints : Checkpoints or None
+        The checkpoints the run saved, when its log records them (Hugging
+        Face Trainer output folders and ``trainer_state.json``).
     """
 
     epochs: np.ndarray
     series: dict[str, Series]
     steps: np.ndarray | None = None
     notes: tuple[str, ...] = field(default=())
+    checkpoints: Checkpoints | None = None
 
     @property
     def n_epochs(self) -> int:

@@ -9,7 +9,9 @@ on, enforced here:
   rises;
 * early stopping is not suggested to an underfitting run;
 * a run whose best epoch is not its last gets ``restore_best_checkpoint``
-  when it overfits or diverges.
+  when it overfits or diverges. When the history lists the checkpoints the
+  run saved, the recommendation names the one to keep
+  (``analysis.checkpoints``).
 
 Priorities are 1 (do first) and up; ties keep the order of the rules below.
 """
@@ -18,7 +20,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from diagnose_api.analysis.checkpoints import choose_checkpoint
+from diagnose_api.analysis.checkpoints import describe_choice
 from diagnose_api.analysis.context import Context
+from diagnose_api.analysis.projection import Projection
 from diagnose_api.analysis.result import Finding
 from diagnose_api.analysis.result import Recommendation
 from diagnose_api.analysis.result import Status
@@ -30,6 +35,7 @@ LABEL_SMOOTHING = 0.1
 LR_DECREASE_FACTORS = [0.1, 0.3]
 LR_INCREASE_FACTORS = [3.0, 10.0]
 CLIPNORM = 1.0
+FIT_NAMES = {"exponential": "An exponential", "power_law": "A power-law"}
 
 
 def _early_stopping(stop: dict[str, Any], reason: str) -> Recommendation | None:
@@ -59,12 +65,31 @@ def _early_stopping(stop: dict[str, Any], reason: str) -> Recommendation | None:
 def _restore(ctx: Context, best_epoch: float | None, reason: str) -> Recommendation | None:
     if best_epoch is None or best_epoch == float(ctx.epochs[-1]):
         return None
+    monitor = ctx.monitor.name if ctx.monitor else "the monitored metric"
+    best_step = ctx.step_at(ctx.best_index)
+    at_step = "" if best_step is None else f" (step {best_step})"
+    rationale = (
+        f"{reason} Keep the weights of epoch {best_epoch:g}{at_step}, the best "
+        f"by {monitor}."
+    )
+    parameters: dict[str, Any] = {"epoch": best_epoch}
+    if best_step is not None:
+        parameters["step"] = best_step
+    checkpoints = ctx.history.checkpoints
+    if checkpoints is not None and best_step is not None:
+        choice = choose_checkpoint(checkpoints, best_step)
+        rationale += " " + describe_choice(choice, checkpoints, monitor)
+        parameters["checkpoint"] = choice.name
+        parameters["checkpoint_path"] = choice.path
+        parameters["checkpoint_step"] = choice.step
+        if choice.trainer_best is not None:
+            parameters["trainer_best_model_checkpoint"] = choice.trainer_best
+            parameters["agrees_with_trainer"] = choice.agrees_with_trainer
     return Recommendation(
         action="restore_best_checkpoint",
         priority=2,
-        rationale=f"{reason} Keep the weights of epoch {best_epoch:g}, the best by "
-        f"{ctx.monitor.name if ctx.monitor else 'the monitored metric'}.",
-        parameters={"epoch": best_epoch},
+        rationale=rationale,
+        parameters=parameters,
     )
 
 
@@ -74,6 +99,7 @@ def recommend(
     findings: list[Finding],
     best_epoch: float | None,
     stop: dict[str, Any],
+    projection: Projection | None = None,
 ) -> list[Recommendation]:
     """Build the ranked recommendations for a diagnosed run."""
     codes = {f.code: f for f in findings}
@@ -82,13 +108,13 @@ def recommend(
     if status is Status.OVERFITTING:
         found.extend(_overfitting(ctx, codes, best_epoch, stop))
     elif status is Status.UNDERFITTING:
-        found.extend(_underfitting(ctx, codes))
+        found.extend(_underfitting(ctx, codes, projection))
     elif status is Status.UNSTABLE:
         found.extend(_unstable(codes))
     elif status is Status.DIVERGED:
         found.extend(_diverged(ctx, codes, best_epoch))
     elif status is Status.HEALTHY:
-        found.extend(_healthy(codes, stop))
+        found.extend(_healthy(codes, stop, projection))
 
     found.extend(_from_findings(codes, status))
     unique: dict[str, Recommendation] = {}
@@ -108,11 +134,7 @@ def _overfitting(
         else "Validation loss stopped improving."
     )
     if rising is not None:
-        evidence = rising.evidence
-        reason = (
-            f"Validation loss bottomed out at {evidence['best_value']:g} at epoch "
-            f"{evidence['best_epoch']:g} and rose {evidence['relative_rise']:.0%} after."
-        )
+        reason = rising.message
     result: list[Recommendation | None] = [
         _early_stopping(stop, reason),
         _restore(ctx, best_epoch, "The later epochs generalize worse."),
@@ -168,7 +190,37 @@ def _overfitting(
     return result
 
 
-def _underfitting(ctx: Context, codes: dict[str, Finding]) -> list[Recommendation | None]:
+def _train_longer(
+    codes: dict[str, Finding], projection: Projection | None, priority: int
+) -> Recommendation | None:
+    """Suggest more epochs when the loss still falls or a fit projects a gain."""
+    if projection is not None and projection.more_epochs_help:
+        return Recommendation(
+            action="train_longer",
+            priority=priority,
+            rationale=f"{FIT_NAMES[projection.family]} fit of "
+            f"{projection.series} (R^2 {projection.r_squared:.3f}) levels off at "
+            f"{projection.plateau:.4g}, {projection.expected_gain:.3g} below its "
+            f"current {projection.current:.4g}; twice the epochs would reach about "
+            f"{projection.value_if_doubled:.4g}.",
+            parameters={
+                "projected_plateau": projection.plateau,
+                "value_if_epochs_doubled": projection.value_if_doubled,
+                "epochs_factor": 2,
+            },
+        )
+    if "still_improving" in codes:
+        return Recommendation(
+            action="train_longer",
+            priority=priority,
+            rationale=codes["still_improving"].message,
+        )
+    return None
+
+
+def _underfitting(
+    ctx: Context, codes: dict[str, Finding], projection: Projection | None
+) -> list[Recommendation | None]:
     result: list[Recommendation | None] = []
     if "chance_level" in codes or "accuracy_constant" in codes:
         cause = codes.get("chance_level") or codes["accuracy_constant"]
@@ -181,24 +233,18 @@ def _underfitting(ctx: Context, codes: dict[str, Finding]) -> list[Recommendatio
                 "output layer's activation and loss.",
             )
         )
-    if "not_learning" in codes or "chance_level" in codes:
+    if "not_learning" in codes or "chance_level" in codes or "still_improving" in codes:
         result.append(
             Recommendation(
                 action="increase_learning_rate",
                 priority=2,
-                rationale="The training loss barely falls; a learning rate 3 to 10 "
-                "times higher usually shows whether the optimizer is the bottleneck.",
+                rationale="The training loss falls slowly or not at all; a learning "
+                "rate 3 to 10 times higher usually shows whether the optimizer is the "
+                "bottleneck.",
                 parameters={"factor": LR_INCREASE_FACTORS},
             )
         )
-    if "still_improving" in codes:
-        result.append(
-            Recommendation(
-                action="train_longer",
-                priority=2,
-                rationale=codes["still_improving"].message,
-            )
-        )
+    result.append(_train_longer(codes, projection, priority=2))
     result.append(
         Recommendation(
             action="increase_capacity",
@@ -281,16 +327,10 @@ def _diverged(
     return result
 
 
-def _healthy(codes: dict[str, Finding], stop: dict) -> list[Recommendation | None]:
-    result: list[Recommendation | None] = []
-    if "still_improving" in codes:
-        result.append(
-            Recommendation(
-                action="train_longer",
-                priority=1,
-                rationale=codes["still_improving"].message,
-            )
-        )
+def _healthy(
+    codes: dict[str, Finding], stop: dict, projection: Projection | None
+) -> list[Recommendation | None]:
+    result: list[Recommendation | None] = [_train_longer(codes, projection, priority=1)]
     safeguard = _early_stopping(stop, "No overfitting yet; as a safeguard,")
     if safeguard is not None:
         result.append(

@@ -1,8 +1,10 @@
 """Immutable result types of a diagnosis.
 
 Epochs in every result are in the client's own numbering (floats, since
-Hugging Face Trainer logs 0.99, 1.98, ...). Values that could not be
-computed are None, never NaN, so that every result serializes to strict JSON.
+Hugging Face Trainer logs 0.99, 1.98, ...). Steps are the optimizer steps
+of those epochs when the history has them, else None. Values that could not
+be computed are None, never NaN, so that every result serializes to strict
+JSON.
 """
 
 from __future__ import annotations
@@ -72,7 +74,7 @@ class Risk:
 
 @dataclass(frozen=True)
 class Divergence:
-    """Where training and validation curves part for good."""
+    """The epoch at which training and validation curves part for good."""
 
     epoch: float
     confidence: float
@@ -80,6 +82,7 @@ class Divergence:
     p_value: float | None
     slope_before: float | None
     slope_after: float | None
+    step: int | None = None
 
 
 @dataclass(frozen=True)
@@ -142,4 +145,6 @@ class Diagnosis:
     first_epoch: float
     last_epoch: float
     skipped_checks: tuple[SkippedCheck, ...]
+    projection: Any = None
     notes: tuple[str, ...] = ()
+    best_step: int | None = None

@@ -3,7 +3,8 @@
 Rule
 ----
 With the validation loss V (training loss when no validation was logged),
-its minimum V* at position i*, sigma_V its noise level, and the end level
+its minimum V* at position i*, sigma_V its noise level measured on the
+epochs up to i* (see below), and the end level
 V_end the median of the last three values after i*:
 
 =================  =========================================  ==========================
@@ -17,13 +18,17 @@ accuracy_decline   d = max(0, A_peak - A_end - 2 sigma_A)      10 (1 - exp(-d / 
 accuracy_gap       a = max(0, A_train,end - A_val,end)         5 min(1, a / 0.3)
 =================  =========================================  ==========================
 
-A loss that explodes after its minimum (a value above 100 |V*|) is
+The noise levels here are measured on the epochs up to the best one only
+(0 when fewer than 8 are logged there), so that reshaping the curve after
+its minimum cannot move the tolerance it is judged against. A loss that
+explodes after its minimum (a value above 100 |V*|) is
 divergence, not overfitting, and scores r = 0. G is the generalization gap
 V - T, and tol = max(2 sigma_V, excursion),
 the larger of twice the noise and the largest bump validation loss made and
 recovered from before its minimum (``rise.measure_rise``). The score is the sum, rounded to one
 decimal and capped at 100. Every term is non-decreasing in the rise of
-validation loss after its minimum, so a steeper rise never lowers the score.
+validation loss after its minimum, so a steeper rise never lowers the score,
+up to the explosion bound above, where the rise term drops to 0.
 Levels: none below 10, low below 30, moderate below 60, high below 80,
 severe from 80. docs/risk.md works an example by hand.
 """
@@ -33,6 +38,7 @@ from __future__ import annotations
 import numpy as np
 
 from diagnose_api.analysis.context import Context
+from diagnose_api.analysis.noise import noise_scale
 from diagnose_api.analysis.result import Risk
 from diagnose_api.analysis.result import RiskFactor
 from diagnose_api.analysis.rise import end_level
@@ -51,6 +57,21 @@ def _saturating(x: float, scale: float) -> float:
     return float(1.0 - np.exp(-x / scale))
 
 
+# Below this many points before the minimum, their noise estimate reads the
+# curvature of the first fast epochs as noise, so it is not used.
+MIN_NOISE_POINTS = 8
+
+
+def noise_before(values: np.ndarray, best_index: int) -> float:
+    """Noise level of the finite values up to and including ``best_index``; 0 if too few."""
+    head = values[: best_index + 1]
+    head = head[np.isfinite(head)]
+    if head.size < MIN_NOISE_POINTS:
+        return 0.0
+    sigma = noise_scale(head)
+    return sigma if np.isfinite(sigma) else 0.0
+
+
 def _gap_growth(ctx: Context, best_index: int, best_value: float) -> float | None:
     gap = ctx.gap
     if gap is None or not np.isfinite(gap[best_index]):
@@ -59,8 +80,7 @@ def _gap_growth(ctx: Context, best_index: int, best_value: float) -> float | Non
     after = after[np.isfinite(after)]
     if after.size == 0:
         return 0.0
-    sigma = ctx.gap_noise
-    sigma = sigma if np.isfinite(sigma) else 0.0
+    sigma = noise_before(gap, best_index)
     growth = end_level(after) - float(gap[best_index]) - 2 * sigma
     return max(0.0, growth) / abs(best_value) if best_value else 0.0
 
@@ -95,7 +115,9 @@ def score_risk(ctx: Context) -> Risk:
         and rise.n_after > 0
         and not rise.exploded
     ):
-        relative_rise = max(0.0, rise.rise - rise.tolerance) / abs(rise.best_value)
+        values = ctx.finite_values(ctx.loss)
+        tolerance = max(2 * noise_before(values, rise.best_index), rise.excursion)
+        relative_rise = max(0.0, rise.rise - tolerance) / abs(rise.best_value)
     r = relative_rise or 0.0
     factors.append(
         RiskFactor(

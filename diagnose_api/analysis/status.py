@@ -3,14 +3,15 @@
 Rule, first match wins:
 
 1. ``diverged``: a loss series turns NaN or infinite and stays so to the
-   end, or a loss ends (median of its last three finite values) above 100
-   times its minimum.
+   end, or its last finite value is above 100 times its minimum.
 2. ``insufficient_data``: fewer than 3 finite values of the loss that the
    checks read (validation, else training).
 3. ``unstable``: ``training_loss_rising`` (an optimization problem, so never
    overfitting), or a non-finite value the run recovered from.
-4. ``overfitting``: ``val_loss_rising``, or ``val_accuracy_declining``
-   together with ``generalization_gap_growing``.
+4. ``overfitting``: ``val_loss_rising``; ``loss_accuracy_disagreement``
+   (validation loss rises while accuracy holds: the model overfits its
+   confidence); or ``val_accuracy_declining`` together with
+   ``generalization_gap_growing``.
 5. ``underfitting``: ``not_learning``, ``chance_level``, or a frozen
    validation accuracy (``accuracy_constant``).
 6. ``unstable``: ``val_noisy`` of medium severity or more, or ``loss_spike``.
@@ -28,7 +29,6 @@ from diagnose_api.analysis.context import Context
 from diagnose_api.analysis.result import Finding
 from diagnose_api.analysis.result import Severity
 from diagnose_api.analysis.result import Status
-from diagnose_api.analysis.rise import end_level
 
 EXPLOSION_FACTOR = 100.0
 MIN_FINITE = 3
@@ -36,19 +36,19 @@ NOISY_SEVERITIES = (Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL)
 
 
 def exploded(ctx: Context) -> bool:
-    """Whether a loss ends above ``EXPLOSION_FACTOR`` times its minimum."""
+    """Check whether a loss's last finite value exceeds ``EXPLOSION_FACTOR`` times its minimum."""
     for series in (ctx.train_loss, ctx.val_loss):
         if series is None or not series.observed.any():
             continue
         values = series.values[series.observed]
         low = float(values.min())
-        if low > 0 and end_level(values) > EXPLOSION_FACTOR * low:
+        if low > 0 and float(values[-1]) > EXPLOSION_FACTOR * low:
             return True
     return False
 
 
 def loss_non_finite(ctx: Context, findings: dict[str, Finding]) -> tuple[bool, bool]:
-    """Whether a loss series has non-finite values, and whether they last."""
+    """Check whether a loss series has non-finite values, and whether they last."""
     finding = findings.get("non_finite")
     if finding is None:
         return False, False
@@ -76,7 +76,7 @@ def decide_status(ctx: Context, findings: list[Finding]) -> Status:
     if "training_loss_rising" in by_code or any_non_finite:
         return Status.UNSTABLE
 
-    if "val_loss_rising" in by_code:
+    if "val_loss_rising" in by_code or "loss_accuracy_disagreement" in by_code:
         return Status.OVERFITTING
     if "val_accuracy_declining" in by_code and "generalization_gap_growing" in by_code:
         return Status.OVERFITTING

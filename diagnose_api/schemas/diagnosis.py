@@ -48,6 +48,11 @@ class RiskSchema(Schema):
 
 class DivergenceSchema(Schema):
     epoch = FiniteFloat(required=True)
+    step = fields.Integer(
+        allow_none=True,
+        required=True,
+        metadata={"description": "Optimizer step of that epoch, when known."},
+    )
     confidence = FiniteFloat(required=True)
     method = fields.String(required=True)
     p_value = FiniteFloat(allow_none=True)
@@ -104,6 +109,8 @@ class StopReplaySchema(Schema):
     parameters = JsonObject(required=True)
     stopped_epoch = FiniteFloat(allow_none=True, required=True)
     best_epoch = FiniteFloat(allow_none=True, required=True)
+    stopped_step = fields.Integer(allow_none=True, required=True)
+    best_step = fields.Integer(allow_none=True, required=True)
     epochs_saved = fields.Integer(required=True)
     reason = fields.String(required=True)
     message = fields.String(required=True)
@@ -114,6 +121,8 @@ class RecommendedStopSchema(Schema):
     patience = fields.Integer(required=True)
     stopped_epoch = FiniteFloat(allow_none=True, required=True)
     best_epoch = FiniteFloat(allow_none=True, required=True)
+    stopped_step = fields.Integer(allow_none=True, required=True)
+    best_step = fields.Integer(allow_none=True, required=True)
     epochs_saved = fields.Integer(required=True)
     reason = fields.String(required=True)
     message = fields.String(required=True)
@@ -137,6 +146,17 @@ class EarlyStoppingSchema(Schema):
     prechelt = fields.Nested(PrecheltSchema, allow_none=True)
 
 
+class ProjectionSchema(Schema):
+    series = fields.String(required=True)
+    family = fields.String(required=True, metadata={"enum": ["exponential", "power_law"]})
+    plateau = FiniteFloat(required=True)
+    current = FiniteFloat(required=True)
+    expected_gain = FiniteFloat(required=True)
+    value_if_doubled = FiniteFloat(required=True)
+    r_squared = FiniteFloat(required=True)
+    more_epochs_help = fields.Boolean(required=True)
+
+
 class DiagnosisSchema(Schema):
     """The diagnosis of one run."""
 
@@ -146,6 +166,11 @@ class DiagnosisSchema(Schema):
     monitor = fields.String(allow_none=True, required=True)
     mode = fields.String(allow_none=True, required=True)
     best_epoch = FiniteFloat(allow_none=True, required=True)
+    best_step = fields.Integer(
+        allow_none=True,
+        required=True,
+        metadata={"description": "Optimizer step of the best epoch, when known."},
+    )
     best_value = FiniteFloat(allow_none=True, required=True)
     divergence = fields.Nested(DivergenceSchema, allow_none=True, required=True)
     early_stopping = fields.Nested(EarlyStoppingSchema, required=True)
@@ -158,4 +183,10 @@ class DiagnosisSchema(Schema):
     first_epoch = FiniteFloat(required=True)
     last_epoch = FiniteFloat(required=True)
     skipped_checks = fields.List(fields.Nested(SkippedCheckSchema), required=True)
+    projection = fields.Nested(
+        ProjectionSchema,
+        allow_none=True,
+        required=True,
+        metadata={"description": "Curve-fit projection of a falling loss, or null."},
+    )
     notes = fields.List(fields.String(), required=True)

@@ -4,44 +4,25 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 from flask.testing import FlaskClient
-from openapi_core import Config
 from openapi_core import OpenAPI
-from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest
-from openapi_core.contrib.werkzeug import WerkzeugOpenAPIResponse
 from openapi_spec_validator import validate
-from werkzeug.test import EnvironBuilder
 
 from diagnose_api.openapi import spec_yaml
 from histories import history_names
 from histories import post_json
 from histories import request_body
-
-ROOT = Path(__file__).resolve().parents[2]
-COMMITTED = ROOT / "openapi.yaml"
+from openapi_check import COMMITTED
+from openapi_check import check_response
+from openapi_check import load_openapi
 
 
 @pytest.fixture(scope="module")
 def openapi() -> OpenAPI:
-    # openapi-core decodes only application/json by default.
-    config = Config(extra_media_type_deserializers={"application/problem+json": json.loads})
-    return OpenAPI.from_file_path(str(COMMITTED), config=config)
-
-
-def check_response(openapi: OpenAPI, response: Any) -> None:
-    """Validate a response against the operation its request's path and method name."""
-    original = response.request
-    request = EnvironBuilder(
-        method=original.method, path=original.path, base_url="http://localhost"
-    ).get_request()
-    openapi.validate_response(
-        WerkzeugOpenAPIRequest(request), WerkzeugOpenAPIResponse(response)
-    )
+    return load_openapi()
 
 
 def test_committed_spec_is_current() -> None:

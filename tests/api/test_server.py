@@ -14,6 +14,8 @@ from histories import request_body
 from server import Server
 from server import start_server
 
+LOGS = Path(__file__).resolve().parents[1] / "data" / "logs"
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
@@ -48,6 +50,26 @@ def test_overfitting_history_diagnosed(server: Server) -> None:
     status, diagnosis = post(server.url + "/v1/diagnoses", body)
     assert status == 200
     assert diagnosis["status"] == "overfitting"
+
+
+def test_keras_csv_log_diagnosed(server: Server) -> None:
+    body = (LOGS / "keras_csvlogger.csv").read_bytes()
+    status, diagnosis = post(server.url + "/v1/diagnoses?patience=1", body, "text/csv")
+
+    assert status == 200
+    assert diagnosis["status"] == "healthy"
+    assert diagnosis["n_epochs"] == 6
+    assert diagnosis["early_stopping"]["keras"]["parameters"]["patience"] == 1
+    assert any("plus 1" in note for note in diagnosis["notes"])
+
+
+def test_malformed_csv_names_line(server: Server) -> None:
+    body = b"epoch,loss,val_loss\n0,0.5,0.6\n1,0.4,abc\n"
+    status, problem = post(server.url + "/v1/diagnoses", body, "text/csv")
+
+    assert status == 422
+    assert "line 3" in problem["detail"]
+    assert list(problem["errors"]) == ["body"]
 
 
 def test_bad_input_is_problem(server: Server) -> None:

@@ -1,13 +1,16 @@
 """``double_descent_suspected``: validation loss rises, then falls below its earlier minimum.
 
-Rule, on the validation loss s after a running median of three (which
-removes single-epoch spikes without the lag of an exponential average,
-which would move the minimum later): with g the
-position of the global minimum, r(t) = min_{t' <= t} s(t') the running
-minimum, p = argmax_{t < g} (s(t) - r(t)) the highest bump before g, and i
-the minimum of s before p,
+Rule, on the logged validation loss y: with g the position of the global
+minimum, r(t) = min_{t' <= t} y(t') the running minimum, p the highest bump
+before g, p = argmax_{t < g} (y(t) - r(t)), and i the minimum of y before p,
 
-    s(p) - s(i) > 3 sigma_V   and   s(g) < s(i) - 2 sigma_V.
+    y(p) - y(i) > max(3 sigma_V, 0.05 |y(i)|),
+    at least two epochs between i and g lie above y(i) + 2 sigma_V,
+    y(g) < y(i) - max(2 sigma_V, 0.02 |y(i)|).
+
+The second condition keeps a single-epoch spike from passing for a bump.
+The relative floors keep the wiggles of a smooth, slowly converging curve,
+whose noise level is tiny, from passing for a second descent.
 
 References
 ----------
@@ -18,7 +21,6 @@ data hurt. arXiv:1912.02292 (epoch-wise double descent).
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import medfilt
 
 from diagnose_api.analysis.context import Context
 from diagnose_api.analysis.findings.base import NOISE_MULTIPLE
@@ -31,6 +33,8 @@ from diagnose_api.analysis.result import SkippedCheck
 
 CODE = "double_descent_suspected"
 MIN_EPOCHS = 6
+MIN_RELATIVE_BUMP = 0.05
+MIN_RELATIVE_DROP = 0.02
 
 
 def detect(ctx: Context) -> Outcome:
@@ -39,23 +43,26 @@ def detect(ctx: Context) -> Outcome:
     observed = ctx.val_loss.observed
     if observed.sum() < MIN_EPOCHS:
         return SkippedCheck(CODE, f"needs at least {MIN_EPOCHS} validation epochs")
-    smoothed = medfilt(ctx.val_loss.values[observed], kernel_size=3)
-    # medfilt pads with zeros; keep the end points as logged.
-    smoothed[0] = ctx.val_loss.values[observed][0]
-    smoothed[-1] = ctx.val_loss.values[observed][-1]
+    values = ctx.val_loss.values[observed]
     epochs = ctx.epochs[observed]
     sigma = ctx.noise(ctx.val_loss)
-    g = int(np.argmin(smoothed))
+    g = int(np.argmin(values))
     if g < 2:
         return None
-    running_min = np.minimum.accumulate(smoothed[:g])
-    p = int(np.argmax(smoothed[:g] - running_min))
+    running_min = np.minimum.accumulate(values[:g])
+    p = int(np.argmax(values[:g] - running_min))
     if p == 0:
         return None
-    i = int(np.argmin(smoothed[:p]))
-    bump = float(smoothed[p] - smoothed[i])
-    drop = float(smoothed[i] - smoothed[g])
-    if not (bump > NOISE_MULTIPLE * sigma and drop > 2 * sigma):
+    i = int(np.argmin(values[:p]))
+    bump = float(values[p] - values[i])
+    drop = float(values[i] - values[g])
+    n_above = int(np.count_nonzero(values[i:g] > values[i] + 2 * sigma))
+    level = abs(float(values[i]))
+    if not (
+        bump > max(NOISE_MULTIPLE * sigma, MIN_RELATIVE_BUMP * level)
+        and n_above >= 2
+        and drop > max(2 * sigma, MIN_RELATIVE_DROP * level)
+    ):
         return None
     return Finding(
         code=CODE,

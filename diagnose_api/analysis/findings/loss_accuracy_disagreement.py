@@ -1,7 +1,8 @@
 """``loss_accuracy_disagreement``: validation loss rises while accuracy holds.
 
-Rule: validation loss rose after its minimum at position i (rise > 3 sigma_V
-with at least two epochs after i), validation accuracy at the end is no
+Rule: validation loss rose after its minimum at position i (rise >
+max(3 sigma_V, excursion) with at least two epochs after i, as in
+``val_loss_rising`` but without its trend test), validation accuracy at the end is no
 worse than at i by more than its noise (A_end >= A_i - sigma_A), and the
 best epoch by accuracy comes after the best epoch by loss. The model grows
 over-confident on the examples it gets wrong: loss and accuracy disagree on
@@ -30,7 +31,9 @@ def detect(ctx: Context) -> Outcome:
     if ctx.val_loss is None or ctx.val_accuracy is None:
         return SkippedCheck(CODE, "needs validation loss and validation accuracy")
     rise = ctx.loss_rise
-    if rise is None or rise.n_after < 2 or rise.rise <= NOISE_MULTIPLE * rise.noise:
+    if rise is None or rise.n_after < 2 or rise.exploded:
+        return None
+    if rise.rise <= max(NOISE_MULTIPLE * rise.noise, rise.excursion):
         return None
     accuracy = ctx.finite_values(ctx.val_accuracy)
     if not np.isfinite(accuracy).any():

@@ -58,7 +58,10 @@ def spikes_in(ctx: Context, series: Series) -> list[dict]:
     # For a gap-free pair the point before is the previous position; where it
     # was not logged, fall back to the jump size alone.
     relative_ok = np.where(logged_before, d > MIN_RELATIVE_JUMP * np.abs(before), True)
-    hits = np.flatnonzero((z > Z_THRESHOLD) & (d > material) & relative_ok)
+    # Differences of values near the float64 limit overflow to inf; they are
+    # not measurable jumps, and non_finite or the explosion rule covers them.
+    measurable = np.isfinite(z) & np.isfinite(d)
+    hits = np.flatnonzero(measurable & (z > Z_THRESHOLD) & (d > material) & relative_ok)
     return [
         {
             "epoch": ctx.epoch_at(int(ends[i])),

@@ -41,7 +41,8 @@ def detect(ctx: Context) -> Outcome:
     if positions.size < 2:
         return None
     values = lr.values[positions]
-    factors = values[1:] / values[:-1]
+    with np.errstate(over="ignore"):
+        factors = values[1:] / values[:-1]
     changes = np.flatnonzero((factors >= MIN_FACTOR) | (factors <= 1 / MIN_FACTOR))
     if changes.size == 0:
         return None

@@ -37,7 +37,8 @@ def detect(ctx: Context) -> Outcome:
     share = float(below.mean())
     if share < MIN_SHARE:
         return None
-    ratio = float(np.median(val[both] / train[both]))
+    with np.errstate(over="ignore"):
+        ratio = float(np.median(val[both] / train[both]))
     leakage = share >= LEAKAGE_SHARE and ratio <= LEAKAGE_RATIO
     epochs = ctx.epochs[both][below]
     message = (

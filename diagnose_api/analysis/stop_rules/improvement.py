@@ -6,12 +6,13 @@ than ``min_delta``:
 - mode ``"min"``: ``value + min_delta < best``
 - mode ``"max"``: ``value - min_delta > best``
 
-This is the only module that knows the direction. It maps a series to its
+Only this module deals with the direction. It maps a series to its
 *oriented* form, ``value`` for min and ``-value`` for max, in which lower is
 always better, so both modes use ``oriented + min_delta < oriented_best``
-with ``min_delta`` as passed. The two forms above are the ones Keras 3 and
-Lightning 2 evaluate, and negation is exact in floating point, so results
-match theirs bit for bit.
+with ``min_delta`` as passed. Keras 3 and Lightning 2 evaluate the two forms
+above (after flipping the sign of their stored min_delta in min mode).
+Negation is exact in floating point, so the results match theirs bit for
+bit.
 """
 
 from __future__ import annotations
@@ -45,12 +46,11 @@ def check_min_delta(min_delta: float) -> None:
         )
 
 
-def check_count(name: str, value: int) -> None:
-    """Raise ValueError unless ``value`` is an int >= 0 (bool rejected)."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
-    if value < 0:
-        raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+def check_count(name: str, value: int, minimum: int = 0) -> None:
+    """Raise ValueError unless ``value`` is an int >= ``minimum`` (not a bool)."""
+    is_integer = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if not is_integer or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
 
 
 def check_threshold(name: str, value: float | None) -> None:
@@ -158,8 +158,8 @@ def improvement_ranks(
     the improvements are a subset of those records. With ``min_delta`` 0
     they are exactly the records. Otherwise the next improvement after a
     record ``j`` is the first record ``r`` with ``rec[r] + min_delta <
-    rec[j]``; record values fall strictly, so one `numpy.searchsorted`
-    finds it for every record at once in O(n log n), and pointer doubling
+    rec[j]``. Record values fall strictly, so one `numpy.searchsorted`
+    finds it for every record at once in O(n log n). Pointer doubling then
     walks the chain of jumps in O(n log n) without a per-position loop
     (see `_follow_chain`).
     """
@@ -186,7 +186,8 @@ def improvement_ranks(
         -(record_values + min_delta), -record_values, side="right"
     )
     on_chain = _follow_chain(next_record)
-    return records[on_chain] + start
+    improved: np.ndarray = records[on_chain] + start
+    return improved
 
 
 def _follow_chain(next_node: np.ndarray) -> np.ndarray:
@@ -235,7 +236,7 @@ def _follow_chain(next_node: np.ndarray) -> np.ndarray:
 def _walk(next_node: np.ndarray, max_steps: int) -> list[int] | None:
     """Return the chain from node 0 when it ends within ``max_steps`` nodes."""
     n_nodes = next_node.size
-    chain = []
+    chain: list[int] = []
     current = 0
     while current < n_nodes:
         if len(chain) == max_steps:
@@ -249,7 +250,7 @@ def _path_from_zero(successor: np.ndarray) -> np.ndarray:
     """Return the nodes visited from node 0, in order.
 
     ``successor[i] > i``, and a value >= the node count ends the path.
-    Pointer doubling: after round r the path holds the nodes at distances
+    Pointer doubling: after round r the path contains the nodes at distances
     below 2**r and ``jump`` maps a node to the one 2**r steps on, so the
     loop runs about log2(path length) times over arrays of n nodes.
     """
@@ -262,4 +263,10 @@ def _path_from_zero(successor: np.ndarray) -> np.ndarray:
         if reached.size == 0:
             return path
         path = np.concatenate((path, reached))
+        if path.size > n_nodes:
+            # Only a successor that does not advance can revisit a node; stop
+            # before the doubling path exhausts memory.
+            raise RuntimeError(
+                "improvement chain revisits a node: a successor does not advance"
+            )
         jump = jump[jump]

@@ -115,9 +115,11 @@ def simulate_keras(
 
     Notes
     -----
-    Keras 3 takes the first monitored value as the best whatever it is.
-    Here a NaN never improves, also as the first value, so a NaN
-    counts toward ``patience`` instead of becoming an unbeatable best.
+    Recent Keras 3 releases start ``best`` at None and take the first
+    monitored value as the best whatever it is, NaN included. Here a NaN
+    never improves, as in earlier Keras 3 releases that started ``best`` at
+    +-inf, so a NaN counts toward ``patience`` instead of becoming a best
+    that nothing beats.
 
     The replay is vectorized: `improvement_ranks` finds the improvements,
     and the wait counter at rank ``r`` is ``r - s``, where ``s`` is the

@@ -65,7 +65,7 @@ NON_FINITE_VALUE = "non_finite_value"
 
 @dataclass(frozen=True)
 class CriterionResult:
-    """Where one of Prechelt's criteria fires.
+    """Outcome of one of Prechelt's criteria: the first position where it fires.
 
     Attributes
     ----------
@@ -165,8 +165,8 @@ def simulate_prechelt(
 
     Notes
     -----
-    Degenerate input never raises and never emits a floating-point
-    warning. Where ``E_opt <= 0``, ``P_k`` is 0, or a value is not finite,
+    Degenerate values raise no exception and emit no floating-point
+    warning (only invalid parameters raise). Where ``E_opt <= 0``, ``P_k`` is 0, or a value is not finite,
     the criterion is undefined at that point. A criterion that fires where
     it is defined reports the position. One that does not fire reports the
     first cause that left a point unchecked, and ``"not_stopped"`` only
@@ -226,17 +226,13 @@ def _check_parameters(
     pq_alphas: tuple[float, ...],
     up_strips: tuple[int, ...],
 ) -> None:
-    check_count("strip_length", strip_length)
-    if strip_length < 1:
-        raise ValueError(f"strip_length must be >= 1, got {strip_length!r}")
+    check_count("strip_length", strip_length, minimum=1)
     for name, alphas in (("gl_alphas", gl_alphas), ("pq_alphas", pq_alphas)):
         for alpha in alphas:
             if not alpha > 0:
-                raise ValueError(f"{name} must all be > 0, got {alpha!r}")
+                raise ValueError(f"each of {name} must be > 0, got {alpha!r}")
     for strips in up_strips:
-        check_count("up_strips", strips)
-        if strips < 1:
-            raise ValueError(f"up_strips must all be >= 1, got {strips!r}")
+        check_count("each of up_strips", strips, minimum=1)
 
 
 def _measure(
@@ -277,13 +273,14 @@ def _running_argmin(errors: np.ndarray) -> np.ndarray:
     previous_min = np.concatenate(([np.inf], np.minimum.accumulate(candidates)[:-1]))
     is_record = candidates < previous_min
     ranks = np.where(is_record, np.arange(errors.size), -1)
-    return np.maximum.accumulate(ranks)
+    best_ranks: np.ndarray = np.maximum.accumulate(ranks)
+    return best_ranks
 
 
 def _generalization_loss(errors: np.ndarray, best_error: np.ndarray) -> np.ndarray:
     """GL per evaluation; NaN where ``E_opt`` is not positive and finite."""
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        gl = 100.0 * (errors / best_error - 1.0)
+        gl: np.ndarray = 100.0 * (errors / best_error - 1.0)
     gl[~((best_error > 0) & np.isfinite(best_error))] = np.nan
     return gl
 

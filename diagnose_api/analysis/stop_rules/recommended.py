@@ -25,12 +25,13 @@ __all__ = [
 
 # min_delta in units of the noise scale sigma. On a flat stretch the
 # difference of two noisy values has standard deviation sqrt(2) * sigma, and
-# 1.645 * sqrt(2) = 2.33 is the one-sided 5% critical value for it, so pure
-# noise passes for an improvement at most about 5% of the time.
+# 1.645 * sqrt(2) = 2.33 is its one-sided 5% critical value under normal
+# noise. So a value beats an earlier value of the same underlying level by
+# more than min_delta about 5% of the time.
 MIN_DELTA_NOISE_MULTIPLE = 2.33
 # min_delta relative to the median absolute value when the noise scale is 0
-# (a constant or coarsely quantized series): small enough that any real step
-# of a quantized metric still counts as an improvement.
+# (a constant or coarsely quantized series), so that any step larger than
+# 0.1% of the typical value still counts as an improvement.
 CONSTANT_RELATIVE_MIN_DELTA = 1e-3
 SIGNIFICANT_DIGITS = 2
 
@@ -128,7 +129,7 @@ def recommend_stop_rule(
 
     Notes
     -----
-    The improvements that the replay sees do not depend on ``patience``,
+    The improvements that the replay finds do not depend on ``patience``,
     so they are found once. With improvement ranks ``r_0 < r_1 < ...``
     among the monitored positions, patience ``p`` stops after the first
     improvement ``i`` with ``r_{i+1} - r_i > p`` (``m - r_i > p`` for the
@@ -140,9 +141,7 @@ def recommend_stop_rule(
     """
     check_mode(mode)
     if max_patience is not None:
-        check_count("max_patience", max_patience)
-        if max_patience < 1:
-            raise ValueError(f"max_patience must be >= 1, got {max_patience!r}")
+        check_count("max_patience", max_patience, minimum=1)
     series, missing_mask = as_series(values, missing)
 
     positions = np.flatnonzero(~missing_mask)
@@ -226,9 +225,10 @@ def _min_delta(noise: float, monitored: np.ndarray) -> tuple[float, str]:
     """Return ``min_delta`` and a phrase that states how it was derived."""
     if noise > 0:
         raw = MIN_DELTA_NOISE_MULTIPLE * noise
-        return _round_significant(raw), (
-            f"{MIN_DELTA_NOISE_MULTIPLE:g} x noise scale {noise:.3g}"
-        )
+        rounded = _round_significant(raw)
+        # Near the float64 limit the product or its rounding overflows.
+        if math.isfinite(rounded):
+            return rounded, f"{MIN_DELTA_NOISE_MULTIPLE:g} x noise scale {noise:.3g}"
 
     finite = monitored[np.isfinite(monitored)]
     typical = float(np.median(np.abs(finite)))
