@@ -32,8 +32,9 @@ test: $(TEST_STAMP)
 
 # Benchmarks: writes BENCHMARKS.md; fails when an analyzer grows faster than
 # 12x from 10,000 to 100,000 points. Uses wrk for HTTP load when installed.
+# One BLAS thread, as gunicorn.conf.py gives each worker.
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} $(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 openapi: $(STAMP)
 	$(BIN)/diagnose-api openapi > openapi.yaml

@@ -1,4 +1,4 @@
-"""Run every benchmark and write BENCHMARKS.md; exit 1 when a growth ratio exceeds 12.
+"""Run every benchmark and write BENCHMARKS.md. Exit 1 when a growth ratio exceeds 12.
 
 Usage: ``python -m benchmarks.run [--output BENCHMARKS.md] [--json FILE]
 [--baseline FILE] [--client wrk|python] [--seconds 10] [--quick]``.

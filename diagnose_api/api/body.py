@@ -45,8 +45,8 @@ def parse_json(raw: bytes) -> Any:
     orjson parses first: about 5 times faster than ``json`` on a body of
     4 x 100,000 floats, and it reads the bytes without decoding them to a
     str. It rejects the NaN and Infinity tokens, lone surrogates and floats
-    beyond the double range; such a body, or an invalid one, is parsed again
-    by ``json``, which accepts the first three and locates the error.
+    beyond the double range. Such a body, or an invalid one, is parsed again
+    by ``json``, which accepts those three and locates the error.
 
     NOTE: orjson reads an integer beyond the 64-bit range as a float, where
     ``json`` keeps a Python int. A history value converts to the same float

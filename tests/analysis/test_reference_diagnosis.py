@@ -1,7 +1,7 @@
 """Whole diagnoses through the fast paths equal those through the library functions.
 
 Each fast path (fast_stats, the direct Theil-Sen slope) is swapped back for
-the numpy or scipy function it stands in for, and the full JSON responses
+the numpy or scipy function that it replaces, and the full JSON responses
 of the same histories must be identical.
 """
 
