@@ -40,7 +40,7 @@ DEFAULTS: dict[str, tuple[Any, Any]] = {
     # default keeps one file to a few seconds of a worker's time.
     "MAX_LOG_ROWS": (50_000, int),
     # Logging level of the service's own loggers.
-    "LOG_LEVEL": ("INFO", str),
+    "LOG_LEVEL": ("INFO", str.upper),
     # Run store: PostgreSQL URL; when empty, a SQLite file at SQLITE_PATH.
     "DATABASE_URL": ("", str),
     "SQLITE_PATH": ("var/diagnose-api.sqlite3", str),

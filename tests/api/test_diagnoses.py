@@ -277,3 +277,9 @@ def test_wrong_method_is_405(client: FlaskClient) -> None:
     response = client.get("/v1/diagnoses")
     assert response.status_code == 405
     assert "POST" in response.headers["Allow"]
+
+
+def test_log_level_any_case(monkeypatch) -> None:
+    monkeypatch.setenv("DIAGNOSE_LOG_LEVEL", "warning")
+    app = create_app({"TESTING": True})
+    assert app.config["LOG_LEVEL"] == "WARNING"
