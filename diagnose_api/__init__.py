@@ -1,4 +1,4 @@
-"""diagnose-api: tells from a training history whether a model is overfitting."""
+"""diagnose-api: diagnoses from a training history whether a model is overfitting."""
 
 from __future__ import annotations
 

@@ -129,7 +129,7 @@ def problem(
 
 
 def summarize(errors: dict[str, list[str]]) -> str:
-    """One sentence naming the first invalid field, for ``detail``."""
+    """Build the ``detail`` sentence, naming the first invalid field."""
     path, messages = next(iter(errors.items()))
     more = len(errors) - 1
     tail = f" ({more} more field(s) in 'errors')" if more else ""

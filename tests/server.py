@@ -47,7 +47,7 @@ class Server:
 def start_server(
     tmp_dir: Path, env: Mapping[str, str] | None = None, workers: int = 2
 ) -> Server:
-    """Start gunicorn with the project's config file and wait until /healthz answers."""
+    """Start gunicorn with the project's config file and wait until /healthz returns 200."""
     port = free_port()
     environ = dict(os.environ)
     environ.update(

@@ -1,4 +1,4 @@
-"""What stop rules would have done on this history, in the run's epoch numbers.
+"""Replays of the stop rules on a history, in the run's epoch numbers.
 
 Replays the Keras rule with the request's parameters, the Lightning rule
 with its thresholds, Prechelt's GL, PQ and UP criteria, and the
@@ -45,7 +45,7 @@ def describe_stop(
     best_index: int | None,
     reason: str,
 ) -> str:
-    """One sentence in the run's epoch numbers; the stop rules speak in positions."""
+    """Describe a replay in one sentence in epoch numbers, because the stop rules return positions."""
     name = ctx.monitor.name if ctx.monitor is not None else "the monitor"
     best = ""
     if best_index is not None:

@@ -83,7 +83,7 @@ def noise_scale(values: np.ndarray) -> float:
     if spread == 0.0:
         # Logs rounded to a few decimals repeat one second difference more
         # than half the time, which zeroes the MAD while the series still
-        # moves; the mean absolute deviation sees the rest.
+        # moves. The mean absolute deviation counts the other differences.
         deviation = np.abs(second - median(second))
         spread = float(np.mean(deviation)) * MEAN_DEVIATION_TO_SIGMA
     sigma = spread / math.sqrt(6.0)

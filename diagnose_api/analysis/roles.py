@@ -28,7 +28,7 @@ ACCURACY_NAMES = frozenset(
 )
 
 # Metric kinds that are better when larger, after the split prefix is removed.
-# Keras 3 asks each metric object for its direction; from a name alone this
+# Keras 3 reads the direction from each metric object. From a name alone, this
 # list reproduces its choices for the built-in metrics.
 MAXIMIZED_NAMES = frozenset(
     {
@@ -97,7 +97,7 @@ MINIMIZED_NAMES = frozenset(
 
 
 class Role(str, Enum):
-    """What a series measures."""
+    """Quantity that a series measures."""
 
     TRAIN_LOSS = "train_loss"
     VAL_LOSS = "val_loss"

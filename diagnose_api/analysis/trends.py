@@ -41,7 +41,7 @@ MIN_WINDOW = 5
 def recent_window_start(n: int) -> int:
     """Start position of the recent window over ``n`` points: the last third.
 
-    The window holds at least ``MIN_WINDOW`` points (all of them when the
+    The window contains at least ``MIN_WINDOW`` points (all of them when the
     series is shorter), so a 5-epoch log is judged on all 5.
     """
     size = max(MIN_WINDOW, int(np.ceil(n / 3)))

@@ -163,7 +163,7 @@ def test_steeper_rise_never_lowers_risk(series: dict[str, list[float]], steepnes
     steeper = val.copy()
     steeper[best + 1 :] = val[best] + steepness * (val[best + 1 :] - val[best])
     # Past 100 times the minimum a rise is an explosion, scored as divergence
-    # rather than overfitting (see risk.py); monotonicity holds below that.
+    # rather than overfitting (see risk.py). Below that bound the score is monotone.
     assume(float(steeper.max()) < 100 * float(val[best]))
     base = diagnose(History.from_lists(series))
     steep = diagnose(History.from_lists({"loss": series["loss"], "val_loss": list(steeper)}))
