@@ -65,9 +65,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(report.blueprint)
 
     # Live runs: the store opens on first use in each worker process.
+    from diagnose_api.api import run_pages
     from diagnose_api.api import runs
     from diagnose_api.api.run_store import install_run_store
 
     install_run_store(app)
     app.register_blueprint(runs.blueprint)
+    app.register_blueprint(run_pages.blueprint)
     return app

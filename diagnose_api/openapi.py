@@ -15,6 +15,8 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import fields
 
 from diagnose_api import __version__
+from diagnose_api.api.plot_response import DEFAULT_PLOT_FORMAT
+from diagnose_api.api.plot_response import PLOT_MIMETYPES
 from diagnose_api.ingest import FORMATS
 from diagnose_api.schemas.batch import BatchRequestSchema
 from diagnose_api.schemas.batch import BatchResultSchema
@@ -35,6 +37,7 @@ from diagnose_api.schemas.runs import ListRunsQuerySchema
 from diagnose_api.schemas.runs import RunDetailSchema
 from diagnose_api.schemas.runs import RunDiagnosisSchema
 from diagnose_api.schemas.runs import RunPageSchema
+from diagnose_api.schemas.runs import RunReportQuerySchema
 from diagnose_api.schemas.runs import RunSchema
 
 OPENAPI_VERSION = "3.0.3"
@@ -193,6 +196,7 @@ def build_spec() -> APISpec:
     add_report_paths(spec)
     add_operations_paths(spec)
     add_run_paths(spec, plugin)
+    add_run_page_paths(spec)
     return spec
 
 
@@ -317,6 +321,32 @@ def add_batch_path(spec: APISpec) -> None:
     )
 
 
+def plot_format_parameter() -> dict[str, Any]:
+    """Return the ``format`` query parameter of the plot routes."""
+    return {
+        "name": "format",
+        "in": "query",
+        "required": False,
+        "schema": {
+            "type": "string",
+            "enum": list(PLOT_MIMETYPES),
+            "default": DEFAULT_PLOT_FORMAT,
+        },
+        "description": "Image format; SVG keeps the labels as text.",
+    }
+
+
+def plot_image_response() -> dict[str, Any]:
+    """Return the 200 response of the plot routes."""
+    return {
+        "description": "The annotated plot.",
+        "content": {
+            "image/png": {"schema": {"type": "string", "format": "binary"}},
+            "image/svg+xml": {"schema": {"type": "string"}},
+        },
+    }
+
+
 def add_report_paths(spec: APISpec) -> None:
     """Add the plot route and the report page (``diagnose_api.api.report``)."""
     html = {"text/html": {"schema": {"type": "string"}}}
@@ -329,33 +359,13 @@ def add_report_paths(spec: APISpec) -> None:
                 "description": "Loss and accuracy curves, raw and smoothed, with "
                 "the best, divergence, recommended stop and non-finite epochs "
                 "marked and labelled.",
-                "parameters": [
-                    {
-                        "name": "format",
-                        "in": "query",
-                        "required": False,
-                        "schema": {
-                            "type": "string",
-                            "enum": ["png", "svg"],
-                            "default": "png",
-                        },
-                        "description": "Image format; SVG keeps the labels as text.",
-                    }
-                ],
+                "parameters": [plot_format_parameter()],
                 "requestBody": {
                     "required": True,
                     "content": {"application/json": {"schema": "DiagnoseRequest"}},
                 },
                 "responses": {
-                    "200": {
-                        "description": "The annotated plot.",
-                        "content": {
-                            "image/png": {
-                                "schema": {"type": "string", "format": "binary"}
-                            },
-                            "image/svg+xml": {"schema": {"type": "string"}},
-                        },
-                    },
+                    "200": plot_image_response(),
                     **problem_responses(["400", "401", "413", "415", "422"]),
                 },
             }
@@ -415,6 +425,105 @@ def add_report_paths(spec: APISpec) -> None:
     )
 
 
+# The HTML pages of live runs accept an API key as a Basic password too.
+PAGE_SECURITY: list[dict[str, list[str]]] = [
+    {"basicKey": []},
+    {"bearerKey": []},
+    {"headerKey": []},
+    {},
+]
+
+
+def html_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"text/html": {"schema": {"type": "string"}}},
+    }
+
+
+def add_run_page_paths(spec: APISpec) -> None:
+    """Add the report page of a live run and its live part (``api/run_pages.py``)."""
+    spec.path(
+        path="/runs/{run_id}",
+        parameters=[dict(RUN_ID_PARAMETER)],
+        operations={
+            "get": {
+                "operationId": "runReport",
+                "summary": "Report page of a live run, updated as epochs arrive",
+                "description": "The run, its stop decision and the report of its "
+                "stored epochs. A same-origin script fetches "
+                "/runs/{run_id}/live every 'refresh' seconds and swaps it in; "
+                "without JavaScript a meta refresh reloads the page.",
+                "security": PAGE_SECURITY,
+                "parameters": [{"in": "query", "schema": RunReportQuerySchema}],
+                "responses": {
+                    "200": html_response("The page."),
+                    **run_page_errors(),
+                    "422": html_response("A query parameter is invalid."),
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/runs/{run_id}/live",
+        parameters=[dict(RUN_ID_PARAMETER)],
+        operations={
+            "get": {
+                "operationId": "runReportLive",
+                "summary": "The part of a live run's page that changes with each epoch",
+                "security": PAGE_SECURITY,
+                "parameters": [
+                    {
+                        "name": "If-None-Match",
+                        "in": "header",
+                        "required": False,
+                        "description": "The ETag of the copy the page shows.",
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        **html_response("An HTML fragment."),
+                        "headers": {"ETag": etag_header()},
+                    },
+                    "304": {
+                        "description": "No epoch arrived since the ETag in "
+                        "If-None-Match.",
+                        "headers": {"ETag": etag_header()},
+                    },
+                    **run_page_errors(),
+                },
+            }
+        },
+    )
+
+
+def run_page_errors() -> dict[str, Any]:
+    """Return the error responses of the live-run pages, in order of status."""
+    return {
+        "401": html_response(
+            "API keys are configured and the request carries none, or an "
+            "invalid one; the challenge is WWW-Authenticate: Basic."
+        ),
+        "404": {
+            "description": "No run has this id: an HTML page. A path that no "
+            "route matches is problem+json, as everywhere.",
+            "content": {
+                **html_response("")["content"],
+                "application/problem+json": {"schema": "Problem"},
+            },
+        },
+        "503": html_response(UNAVAILABLE),
+    }
+
+
+def etag_header() -> dict[str, Any]:
+    return {
+        "description": "Identifies the fragment; send it back in If-None-Match.",
+        "schema": {"type": "string"},
+    }
+
+
 def add_operations_paths(spec: APISpec) -> None:
     """Document the API-key schemes, ``/readyz`` and ``/metrics`` (diagnose_api/ops)."""
     spec.components.security_scheme(
@@ -432,6 +541,15 @@ def add_operations_paths(spec: APISpec) -> None:
             "in": "header",
             "name": "X-API-Key",
             "description": "An API key from DIAGNOSE_API_KEYS.",
+        },
+    )
+    spec.components.security_scheme(
+        "basicKey",
+        {
+            "type": "http",
+            "scheme": "basic",
+            "description": "For the HTML pages of live runs: any user name and an "
+            "API key from DIAGNOSE_API_KEYS as the password.",
         },
     )
     # Keys are optional: {} allows requests without one when none is configured.
@@ -661,6 +779,30 @@ def add_run_paths(spec: APISpec, plugin: MarshmallowPlugin) -> None:
                         "The stored epochs cannot be diagnosed with the run's "
                         "options, for example when no epoch logged the monitor."
                     ),
+                    "503": _problem_response(UNAVAILABLE),
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/v1/runs/{run_id}/plot",
+        parameters=[dict(RUN_ID_PARAMETER)],
+        operations={
+            "get": {
+                "operationId": "getRunPlot",
+                "summary": "Plot the epochs so far with their diagnosis marked",
+                "description": "The plot of POST /v1/diagnoses/plot for the "
+                "run's stored epochs and options.",
+                "parameters": [plot_format_parameter()],
+                "responses": {
+                    "200": plot_image_response(),
+                    **problem_responses(["401"]),
+                    "404": _problem_response(NOT_FOUND),
+                    "409": _problem_response(
+                        "Fewer epochs are stored than a diagnosis needs (3), or "
+                        "they cannot be diagnosed with the run's options."
+                    ),
+                    "422": _problem_response("The format is neither png nor svg."),
                     "503": _problem_response(UNAVAILABLE),
                 },
             }

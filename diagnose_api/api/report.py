@@ -35,6 +35,8 @@ from diagnose_api.analysis.result import Diagnosis
 from diagnose_api.api.body import json_body
 from diagnose_api.api.diagnoses import diagnosis_schema
 from diagnose_api.api.diagnoses import load_request
+from diagnose_api.api.plot_response import plot_response
+from diagnose_api.api.plot_response import requested_plot_format
 from diagnose_api.errors import flatten_messages
 from diagnose_api.ingest import IngestError
 from diagnose_api.plots import describe_plot
@@ -50,7 +52,6 @@ logger = logging.getLogger(__name__)
 
 blueprint = Blueprint("report", __name__)
 
-PLOT_MIMETYPES = {"png": "image/png", "svg": "image/svg+xml"}
 # The pages run no script and load only this service's stylesheet and the
 # inlined plot.
 CONTENT_SECURITY_POLICY = (
@@ -96,20 +97,15 @@ EXAMPLE_HISTORY = {
 @blueprint.post("/v1/diagnoses/plot")
 def create_plot() -> Response:
     """Diagnose one history and return its annotated plot as PNG or SVG."""
-    fmt = request.args.get("format", "png")
-    if fmt not in PLOT_MIMETYPES:
-        raise ValidationError(
-            {"format": [f"Unsupported format {fmt!r}; use 'png' or 'svg'."]}
-        )
+    fmt = requested_plot_format()
     request_data = load_request(json_body())
     result = diagnose(request_data.history, request_data.options)
-    image = render_history(
+    return plot_response(
         request_data.history,
         result,
         fmt=fmt,
         smoothing=request_data.options.smoothing,
     )
-    return Response(image, mimetype=PLOT_MIMETYPES[fmt])
 
 
 # --- Report page --------------------------------------------------------------

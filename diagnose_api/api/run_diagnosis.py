@@ -10,11 +10,14 @@ stop when the replay stopped at or before the latest stored epoch.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from diagnose_api.analysis.diagnose import diagnose
+from diagnose_api.analysis.result import Diagnosis
 from diagnose_api.analysis.result import Status
 from diagnose_api.schemas.request import MIN_EPOCHS
+from diagnose_api.schemas.request import DiagnoseRequest
 from diagnose_api.schemas.request import DiagnoseRequestSchema
 from diagnose_api.schemas.runs import RunDiagnosis
 from diagnose_api.store import EpochRow
@@ -39,13 +42,30 @@ def history_payload(rows: list[EpochRow], stop_rule: dict[str, Any]) -> dict[str
     }
 
 
+@dataclass(frozen=True)
+class DiagnosedRun:
+    """A run's stored epochs as a diagnosis request, and what they gave.
+
+    Attributes
+    ----------
+    request : DiagnoseRequest or None
+        The stored epochs and the run's options as ``POST /v1/diagnoses``
+        would load them; None while fewer than ``MIN_EPOCHS`` are stored.
+    decision : RunDiagnosis
+        The stop decision, carrying the diagnosis (None with ``request``).
+    """
+
+    request: DiagnoseRequest | None
+    decision: RunDiagnosis
+
+
 def diagnose_run(
     run: Run, rows: list[EpochRow], limits: Mapping[str, Any]
-) -> RunDiagnosis:
+) -> DiagnosedRun:
     """Diagnose the stored epochs of ``run`` with its stop rule.
 
-    Fewer than ``MIN_EPOCHS`` epochs give status ``insufficient_data``, no
-    diagnosis and ``should_stop`` False.
+    Fewer than ``MIN_EPOCHS`` epochs give no request, status
+    ``insufficient_data``, no diagnosis and ``should_stop`` False.
 
     Raises
     ------
@@ -57,7 +77,7 @@ def diagnose_run(
     n_epochs = len(rows)
     last_epoch = rows[-1].epoch if rows else None
     if n_epochs < MIN_EPOCHS:
-        return RunDiagnosis(
+        decision = RunDiagnosis(
             run_id=run.id,
             n_epochs=n_epochs,
             last_epoch=last_epoch,
@@ -72,10 +92,18 @@ def diagnose_run(
             ),
             diagnosis=None,
         )
+        return DiagnosedRun(request=None, decision=decision)
 
     schema = DiagnoseRequestSchema(limits=dict(limits))
     request_data = schema.load(history_payload(rows, run.stop_rule))
     result = diagnose(request_data.history, request_data.options)
+    return DiagnosedRun(request=request_data, decision=stop_decision(run, rows, result))
+
+
+def stop_decision(run: Run, rows: list[EpochRow], result: Diagnosis) -> RunDiagnosis:
+    """Decide whether the loop of ``run`` stops, from the diagnosis's Keras replay."""
+    n_epochs = len(rows)
+    last_epoch = rows[-1].epoch if rows else None
     keras = result.early_stopping.get("keras")
     if keras is None:
         # No stop rule runs without a monitored series. The schema requires

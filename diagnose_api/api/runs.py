@@ -15,6 +15,9 @@ from flask import url_for
 from marshmallow import ValidationError
 
 from diagnose_api.api.body import json_body
+from diagnose_api.api.plot_response import plot_response
+from diagnose_api.api.plot_response import requested_plot_format
+from diagnose_api.api.run_diagnosis import DiagnosedRun
 from diagnose_api.api.run_diagnosis import diagnose_run
 from diagnose_api.api.run_store import run_store
 from diagnose_api.errors import Conflict
@@ -23,6 +26,7 @@ from diagnose_api.errors import ServiceUnavailable
 from diagnose_api.errors import flatten_messages
 from diagnose_api.errors import problem
 from diagnose_api.errors import summarize
+from diagnose_api.schemas.request import MIN_EPOCHS
 from diagnose_api.schemas.runs import AppendEpochsSchema
 from diagnose_api.schemas.runs import AppendResultSchema
 from diagnose_api.schemas.runs import CreateRunSchema
@@ -91,7 +95,7 @@ def list_runs() -> dict[str, Any]:
 @blueprint.get("/v1/runs/<run_id>")
 def get_run(run_id: str) -> dict[str, Any]:
     """Return a run and its stored epochs."""
-    run, rows = _load_run(run_id)
+    run, rows = load_run(run_id)
     return run_detail_schema.dump(RunWithEpochs.of(run, rows))
 
 
@@ -128,9 +132,46 @@ def append_epochs(run_id: str) -> dict[str, Any]:
 @blueprint.get("/v1/runs/<run_id>/diagnosis")
 def get_diagnosis(run_id: str) -> dict[str, Any]:
     """Diagnose the epochs stored so far and report whether training should stop."""
-    run, rows = _load_run(run_id)
+    run, rows = load_run(run_id)
+    diagnosed = diagnose_stored(run, rows)
+    return run_diagnosis_schema.dump(diagnosed.decision)
+
+
+@blueprint.get("/v1/runs/<run_id>/plot")
+def get_plot(run_id: str) -> Response:
+    """Plot the epochs stored so far with their diagnosis, as PNG or SVG.
+
+    A run with fewer epochs than a diagnosis needs is 409, because the
+    plot's markers come from the diagnosis.
+    """
+    run, rows = load_run(run_id)
+    fmt = requested_plot_format()
+    diagnosed = diagnose_stored(run, rows)
+    if diagnosed.request is None:
+        raise Conflict(
+            f"Run {run_id!r} has {len(rows)} epoch(s) stored; a plot needs at "
+            f"least {MIN_EPOCHS}. Append more epochs and retry."
+        )
+
+    return plot_response(
+        diagnosed.request.history,
+        diagnosed.decision.diagnosis,
+        fmt=fmt,
+        smoothing=diagnosed.request.options.smoothing,
+    )
+
+
+def diagnose_stored(run: Run, rows: list[EpochRow]) -> DiagnosedRun:
+    """Diagnose a run's stored epochs with its options.
+
+    Raises
+    ------
+    Conflict
+        If the stored epochs and the options do not form a valid request;
+        ``errors`` names the paths under ``epochs`` and ``options``.
+    """
     try:
-        result = diagnose_run(run, rows, current_app.config)
+        return diagnose_run(run, rows, current_app.config)
     except ValidationError as error:
         errors = {
             _stored_path(path): messages
@@ -141,8 +182,6 @@ def get_diagnosis(run_id: str) -> dict[str, Any]:
             f"{summarize(errors)}",
             errors,
         ) from None
-
-    return run_diagnosis_schema.dump(result)
 
 
 @blueprint.errorhandler(StoreUnavailable)
@@ -160,7 +199,14 @@ def handle_store_unavailable(error: StoreUnavailable) -> Response:
     )
 
 
-def _load_run(run_id: str) -> tuple[Run, list[EpochRow]]:
+def load_run(run_id: str) -> tuple[Run, list[EpochRow]]:
+    """Return the run with this id and its stored epochs.
+
+    Raises
+    ------
+    NotFound
+        If ``run_id`` is malformed or no run has it.
+    """
     _check_run_id(run_id)
     store = run_store()
     run = store.get_run(run_id)

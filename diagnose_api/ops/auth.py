@@ -5,7 +5,9 @@ under ``/v1`` must carry one of the keys, either as ``Authorization: Bearer
 <key>`` or as ``X-API-Key: <key>``, or it gets 401 problem+json with a
 ``WWW-Authenticate: Bearer`` challenge (RFC 6750). Health, readiness,
 metrics and the documentation stay open, and so do CORS preflight
-(``OPTIONS``) requests, which browsers send without credentials.
+(``OPTIONS``) requests, which browsers send without credentials. The HTML
+pages of live runs check the same keys with ``check_key`` themselves
+(``diagnose_api.api.run_pages``).
 
 The presented key is compared with every configured key by
 ``hmac.compare_digest``, with no early exit, so the response time does not
@@ -14,12 +16,14 @@ reveal how much of a key matched or which key it was.
 
 from __future__ import annotations
 
+import enum
 import hmac
 import logging
 from collections.abc import Iterable
 
 from flask import Flask
 from flask import Response
+from flask import current_app
 from flask import request
 
 from diagnose_api.config import setting_list
@@ -28,6 +32,7 @@ from diagnose_api.errors import problem
 logger = logging.getLogger(__name__)
 
 PROTECTED_PREFIX = "/v1"
+KEYS_EXTENSION = "diagnose_api.api_keys"
 MIN_KEY_LENGTH = 16
 REALM = "diagnose-api"
 
@@ -72,6 +77,19 @@ def presented_keys() -> list[bytes]:
     return found
 
 
+def basic_auth_password() -> list[bytes]:
+    """Return the password of an ``Authorization: Basic`` header, if any.
+
+    Browsers send Basic credentials on their own once a user has entered
+    them, so HTML pages accept an API key as the Basic password.
+    """
+    authorization = request.authorization
+    if authorization is None or authorization.type != "basic":
+        return []
+    password = authorization.password or ""
+    return [password.encode("utf-8")] if password else []
+
+
 def matches_any(candidate: bytes, keys: tuple[bytes, ...]) -> bool:
     """Compare ``candidate`` with every key in constant time per key."""
     matched = False
@@ -102,9 +120,35 @@ def unauthorized(detail: str, challenge: str) -> Response:
     )
 
 
+class KeyCheck(enum.Enum):
+    """The outcome of checking a request's credentials against the API keys."""
+
+    ACCEPTED = "accepted"
+    MISSING = "missing"
+    INVALID = "invalid"
+
+
+def check_key(candidates: list[bytes], keys: tuple[bytes, ...]) -> KeyCheck:
+    """Check presented credentials. With no keys configured, every request passes."""
+    if not keys:
+        return KeyCheck.ACCEPTED
+    if any(matches_any(candidate, keys) for candidate in candidates):
+        return KeyCheck.ACCEPTED
+    if not candidates:
+        return KeyCheck.MISSING
+    return KeyCheck.INVALID
+
+
+def configured_keys() -> tuple[bytes, ...]:
+    """Return the current app's API keys as ``install_api_keys`` validated them."""
+    keys: tuple[bytes, ...] = current_app.extensions.get(KEYS_EXTENSION, ())
+    return keys
+
+
 def install_api_keys(app: Flask) -> None:
     """Require an API key on ``/v1`` routes when ``API_KEYS`` is not empty."""
     keys = validate_keys(setting_list(app.config["API_KEYS"]))
+    app.extensions[KEYS_EXTENSION] = keys
     if not keys:
         return
 
@@ -112,10 +156,10 @@ def install_api_keys(app: Flask) -> None:
     def require_api_key() -> Response | None:
         if not requires_key():
             return None
-        candidates = presented_keys()
-        if any(matches_any(candidate, keys) for candidate in candidates):
+        outcome = check_key(presented_keys(), keys)
+        if outcome is KeyCheck.ACCEPTED:
             return None
-        if not candidates:
+        if outcome is KeyCheck.MISSING:
             logger.info("request rejected: no API key on %s", request.path)
             return unauthorized(
                 "This route requires an API key; send 'Authorization: Bearer "

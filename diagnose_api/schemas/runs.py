@@ -362,6 +362,29 @@ class ListRunsQuerySchema(Schema):
     )
 
 
+# Seconds between updates of a live run's report page.
+DEFAULT_REFRESH_SECONDS = 5
+MAX_REFRESH_SECONDS = 3600
+
+
+class RunReportQuerySchema(Schema):
+    """Query parameters of the report page of a live run, ``GET /runs/<run_id>``."""
+
+    class Meta:
+        unknown = RAISE
+
+    error_messages = {"unknown": "Unknown query parameter; the run page takes refresh."}
+
+    refresh = fields.Integer(
+        load_default=DEFAULT_REFRESH_SECONDS,
+        validate=validate.Range(min=0, max=MAX_REFRESH_SECONDS),
+        metadata={
+            "description": "Seconds between updates of the page, 1 to "
+            f"{MAX_REFRESH_SECONDS}; 0 turns updates off."
+        },
+    )
+
+
 class RunSchema(Schema):
     """A live run."""
 

@@ -312,7 +312,13 @@ def test_monitor_missing_is_409(runs_client: FlaskClient, openapi: Any) -> None:
     check_response(openapi, response)
 
 
-ROUTES = [("get", ""), ("delete", ""), ("get", "/diagnosis"), ("post", "/epochs")]
+ROUTES = [
+    ("get", ""),
+    ("delete", ""),
+    ("get", "/diagnosis"),
+    ("get", "/plot"),
+    ("post", "/epochs"),
+]
 
 
 def request_run(client: FlaskClient, method: str, run_id: str, suffix: str) -> Any:
