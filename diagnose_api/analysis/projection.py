@@ -33,8 +33,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import OptimizeWarning
-from scipy.optimize import curve_fit
 
 from diagnose_api.analysis.context import ALPHA
 from diagnose_api.analysis.context import Context
@@ -98,7 +96,9 @@ def grid_start(name: str, x: np.ndarray, y: np.ndarray) -> list[float] | None:
     return [float(a[best]), float(b_grid[best]), float(c[best])]
 
 
-def block_means(x: np.ndarray, y: np.ndarray, n_blocks: int) -> tuple[np.ndarray, np.ndarray]:
+def block_means(
+    x: np.ndarray, y: np.ndarray, n_blocks: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Average consecutive points into at most ``n_blocks`` blocks."""
     if x.size <= n_blocks:
         return x, y
@@ -112,7 +112,15 @@ def block_means(x: np.ndarray, y: np.ndarray, n_blocks: int) -> tuple[np.ndarray
 def fit_family(
     name: str, x: np.ndarray, y: np.ndarray
 ) -> tuple[np.ndarray, float, float] | None:
-    """Fit one family; return (parameters, SSE, R^2) or None when it fails."""
+    """Fit one family; return (parameters, SSE, R^2) or None when it fails.
+
+    ``scipy.optimize`` is imported here, on the first fit: it adds about
+    25 MB to a worker, and most diagnoses (every run that stopped
+    improving) fit nothing.
+    """
+    from scipy.optimize import OptimizeWarning
+    from scipy.optimize import curve_fit
+
     function, b_max = FAMILIES[name]
     start = grid_start(name, x, y)
     if start is None:

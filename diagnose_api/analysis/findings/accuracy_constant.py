@@ -49,7 +49,10 @@ def detect(ctx: Context) -> Outcome:
         if result is None or result[0] >= SATURATED:
             continue
         value, share = result
-        frozen[series.name] = {"value": rounded(value), "share_of_epochs": rounded(share)}
+        frozen[series.name] = {
+            "value": rounded(value),
+            "share_of_epochs": rounded(share),
+        }
     if not frozen:
         return None
     name, details = next(iter(frozen.items()))
