@@ -36,7 +36,7 @@ import numpy as np
 from scipy.special import fdtrc
 from scipy.special import ndtr
 
-__all__ = ["f_survival", "kendalltau", "median", "median_abs_deviation"]
+__all__ = ["f_survival", "kendalltau", "median", "median_abs_deviation", "pairs"]
 
 # Phi^{-1}(3/4), the MAD of the standard normal distribution: the divisor
 # of scipy.stats.median_abs_deviation(..., scale="normal").
@@ -105,7 +105,7 @@ def kendalltau(x: np.ndarray, y: np.ndarray) -> KendallResult:
     ):
         return _scipy_kendalltau(x, y)
     total = n * (n - 1) // 2
-    first, second = _pairs(n)
+    first, second = pairs(n)
     differences = y[second] - y[first]
     concordant = int(np.count_nonzero(differences > 0))
     discordant = int(np.count_nonzero(differences < 0))
@@ -132,10 +132,15 @@ def _tie_term(y: np.ndarray) -> float:
     return float((sizes * (sizes - 1) * (2 * sizes + 5)).sum())
 
 
-@lru_cache(maxsize=MAX_PAIRWISE_POINTS)
-def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Positions (i, j) of the pairs i < j among n points."""
-    return np.triu_indices(n, 1)
+# A diagnosis uses a handful of window lengths; 400 points (the Theil-Sen
+# limit) take 1.3 MB of positions, so at most about 10 MB stay cached.
+@lru_cache(maxsize=8)
+def pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (i, j) of the pairs i < j among n points, cached and read-only."""
+    first, second = np.triu_indices(n, 1)
+    first.setflags(write=False)
+    second.setflags(write=False)
+    return first, second
 
 
 def _exact_p_value(n: int, smaller: int) -> float:
