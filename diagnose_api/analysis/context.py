@@ -23,7 +23,6 @@ from diagnose_api.analysis.roles import Direction
 from diagnose_api.analysis.roles import Role
 from diagnose_api.analysis.roles import assign_roles
 from diagnose_api.analysis.roles import direction_of
-from diagnose_api.analysis.smoothing import debiased_ema
 from diagnose_api.analysis.spacing import Differences
 from diagnose_api.analysis.spacing import contiguous_differences
 from diagnose_api.analysis.spacing import typical_spacing
@@ -189,15 +188,6 @@ class Context:
         result: Differences = cache[series.name]
         return result
 
-    def smoothed(self, series: Series) -> np.ndarray:
-        """TensorBoard-smoothed values of a series (missing values skipped)."""
-        cache = self.__dict__.setdefault("_smooth_cache", {})
-        if series.name not in cache:
-            values = np.where(series.observed, series.values, np.nan)
-            cache[series.name] = debiased_ema(values, self.options.smoothing)
-        result: np.ndarray = cache[series.name]
-        return result
-
     def trend(self, series: Series) -> Trend:
         """Trend of a series' finite values over their recent window."""
         cache = self.__dict__.setdefault("_trend_cache", {})
@@ -274,7 +264,9 @@ class Context:
         if self.train_loss is None:
             return None
         return measure_rise(
-            self.epochs, self.finite_values(self.train_loss), self.noise(self.train_loss)
+            self.epochs,
+            self.finite_values(self.train_loss),
+            self.noise(self.train_loss),
         )
 
     @cached_property

@@ -23,13 +23,16 @@ rounded U put their joint past the bottom, while the curves part at it. Otherwis
 evidence gives no guess. ``confidence`` is 1 - p.
 
 Every candidate breakpoint is scored at once from suffix sums of
-x, x^2, y and x y, so the search costs O(n). Each score solves a 3x3
-system, about 1 microsecond apiece, so a series longer than
-``MAX_BREAKPOINT_CANDIDATES`` points is searched in two passes: every s-th
-breakpoint first (s = ceil(n / MAX_BREAKPOINT_CANDIDATES)), then every
-breakpoint within s of the best of those. Each score is still the exact
-least-squares fit to all n points. The two passes can miss the global
-minimum only where two distant breakpoints fit almost equally well.
+x, x^2, y and x y, so the search costs O(n) and scores every breakpoint of
+a series of any length exactly. Adding the hinge term h_k = max(0, x - x_k)
+to the straight line lowers its squared error by the part of y that h_k
+explains beyond the line (Frisch-Waugh-Lovell):
+
+    SSE_2(k) = SSE_1 - (h_k' M y)^2 / (h_k' M h_k),
+
+where M removes the least-squares line in x. Both products come from the
+sums and the 2x2 normal equations of the line, which every breakpoint
+shares, so no per-breakpoint system is solved.
 
 Notes
 -----
@@ -45,7 +48,6 @@ only under the alternative. Biometrika 74(1), 33-43.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,15 +57,16 @@ from diagnose_api.analysis.result import Divergence
 from diagnose_api.analysis.trends import kendall
 
 MIN_POINTS_PER_SEGMENT = 2
-MAX_BREAKPOINT_CANDIDATES = 2_000
+# h' M h below this fraction of h' h: the hinge lies in the span of the line.
+HINGE_RANK_TOLERANCE = 1e-12
 
 
 @dataclass(frozen=True)
 class _Sums:
     """Sums over the points of a series that every hinge fit shares.
 
-    ``suffix_*[k]`` sums over the points i > k, the ones the hinge term
-    touches.
+    ``suffix_*[j]`` sums over the points i >= j; the hinge term of the
+    breakpoint k touches the points i > k, whose sums are ``suffix_*[k + 1]``.
     """
 
     x: np.ndarray
@@ -77,100 +80,89 @@ class _Sums:
     s_xy: float
     s_yy: float
 
+    @property
+    def line(self) -> tuple[float, float]:
+        """Intercept and slope of the least-squares line of y on x."""
+        n = self.x.size
+        det = n * self.s_xx - self.s_x * self.s_x
+        intercept = (self.s_xx * self.s_y - self.s_x * self.s_xy) / det
+        slope = (n * self.s_xy - self.s_x * self.s_y) / det
+        return intercept, slope
+
+    @property
+    def line_sse(self) -> float:
+        """Squared error of the line, S_yy - a S_y - b S_xy, at least 0."""
+        intercept, slope = self.line
+        return max(float(self.s_yy - intercept * self.s_y - slope * self.s_xy), 0.0)
+
+
+def _suffix_sums(values: np.ndarray) -> np.ndarray:
+    return np.cumsum(values[::-1])[::-1]
+
 
 def _sums(x: np.ndarray, y: np.ndarray) -> _Sums:
+    xx = x * x
+    xy = x * y
+    suffix_x = _suffix_sums(x)
+    suffix_xx = _suffix_sums(xx)
+    suffix_y = _suffix_sums(y)
+    suffix_xy = _suffix_sums(xy)
     return _Sums(
         x=x,
-        suffix_x=np.concatenate([np.cumsum(x[::-1])[::-1][1:], [0.0]]),
-        suffix_xx=np.concatenate([np.cumsum((x * x)[::-1])[::-1][1:], [0.0]]),
-        suffix_y=np.concatenate([np.cumsum(y[::-1])[::-1][1:], [0.0]]),
-        suffix_xy=np.concatenate([np.cumsum((x * y)[::-1])[::-1][1:], [0.0]]),
-        s_x=x.sum(),
-        s_xx=(x * x).sum(),
-        s_y=y.sum(),
-        s_xy=(x * y).sum(),
-        s_yy=(y * y).sum(),
+        suffix_x=suffix_x,
+        suffix_xx=suffix_xx,
+        suffix_y=suffix_y,
+        suffix_xy=suffix_xy,
+        s_x=float(suffix_x[0]),
+        s_xx=float(suffix_xx[0]),
+        s_y=float(suffix_y[0]),
+        s_xy=float(suffix_xy[0]),
+        s_yy=float(y @ y),
     )
 
 
-def _hinge_sse(sums: _Sums, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """SSE and after-break slope of the hinge fit at each candidate breakpoint.
+def _best_breakpoint(x: np.ndarray, y: np.ndarray) -> tuple[int, float, float, float]:
+    """Position, SSE and after-break slope of the best hinge breakpoint, and SSE_1.
 
-    Returns arrays over ``candidates`` (positions in 0..n-1); entries for
-    breakpoints that leave fewer than two points on a side are +inf.
-    """
-    x = sums.x
-    n = x.size
-    m = n - 1 - candidates
-    x_k = x[candidates]
-    suffix_x = sums.suffix_x[candidates]
-    suffix_xx = sums.suffix_xx[candidates]
-    s_h = suffix_x - m * x_k
-    s_hh = suffix_xx - 2 * x_k * suffix_x + m * x_k * x_k
-    s_xh = suffix_xx - x_k * suffix_x
-    s_hy = sums.suffix_xy[candidates] - x_k * sums.suffix_y[candidates]
+    Every breakpoint k that leaves at least two points on each side is
+    scored. With (a_v, b_v) the least-squares line of a vector v on x,
+    computed from sum v and sum x v, the residual products are
 
-    s_x = sums.s_x
-    s_xx = sums.s_xx
-    s_y = sums.s_y
-    s_xy = sums.s_xy
-    s_yy = sums.s_yy
+        h' M y = sum h y - a_y sum h - b_y sum x h,
+        h' M h = sum h^2 - a_h sum h - b_h sum x h,
 
-    n_candidates = candidates.size
-    normal = np.empty((n_candidates, 3, 3))
-    normal[:, 0, 0] = n
-    normal[:, 0, 1] = normal[:, 1, 0] = s_x
-    normal[:, 1, 1] = s_xx
-    normal[:, 0, 2] = normal[:, 2, 0] = s_h
-    normal[:, 1, 2] = normal[:, 2, 1] = s_xh
-    normal[:, 2, 2] = s_hh
-    rhs = np.empty((n_candidates, 3))
-    rhs[:, 0] = s_y
-    rhs[:, 1] = s_xy
-    rhs[:, 2] = s_hy
-
-    valid = (candidates >= MIN_POINTS_PER_SEGMENT - 1) & (
-        m >= MIN_POINTS_PER_SEGMENT
-    )
-    sse = np.full(n_candidates, np.inf)
-    slope_after = np.full(n_candidates, np.nan)
-    if not valid.any():
-        return sse, slope_after
-    try:
-        theta = np.linalg.solve(normal[valid], rhs[valid][:, :, None])[:, :, 0]
-    except np.linalg.LinAlgError:
-        # Epochs so close together, or values so extreme, that a breakpoint's
-        # normal equations are singular: the pseudo-inverse still gives the
-        # least-squares fit.
-        theta = (np.linalg.pinv(normal[valid]) @ rhs[valid][:, :, None])[:, :, 0]
-    sse[valid] = np.maximum(s_yy - np.einsum("ij,ij->i", theta, rhs[valid]), 0.0)
-    slope_after[valid] = theta[:, 1] + theta[:, 2]
-    return sse, slope_after
-
-
-def _best_breakpoint(x: np.ndarray, y: np.ndarray) -> tuple[int, float, float]:
-    """Position, SSE and after-break slope of the best hinge breakpoint.
-
-    Every breakpoint is scored when n <= MAX_BREAKPOINT_CANDIDATES; longer
-    series are searched on a grid of step s, then within s of its best.
+    the hinge coefficient is c = h' M y / h' M h, and the slope after the
+    break is b_y - c b_h + c. A hinge that the line already spans (h' M h
+    at rounding level) fits no better than the line.
     """
     n = x.size
     sums = _sums(x, y)
-    step = math.ceil(n / MAX_BREAKPOINT_CANDIDATES)
-    candidates = np.arange(0, n, step)
-    sse, slope_after = _hinge_sse(sums, candidates)
-    if step > 1:
-        best = int(candidates[np.argmin(sse)])
-        candidates = np.arange(max(0, best - step + 1), min(n, best + step))
-        sse, slope_after = _hinge_sse(sums, candidates)
-    i = int(np.argmin(sse))
-    return int(candidates[i]), float(sse[i]), float(slope_after[i])
+    first = MIN_POINTS_PER_SEGMENT - 1
+    last = n - 1 - MIN_POINTS_PER_SEGMENT
+    x_k = x[first : last + 1]
+    after = slice(first + 1, last + 2)
+    m = np.arange(n - 1 - first, n - 2 - last, -1, dtype=np.float64)
+    suffix_x = sums.suffix_x[after]
+    s_h = suffix_x - m * x_k
+    s_xh = sums.suffix_xx[after] - x_k * suffix_x
+    s_hh = s_xh - x_k * s_h
+    s_hy = sums.suffix_xy[after] - x_k * sums.suffix_y[after]
 
+    det = n * sums.s_xx - sums.s_x * sums.s_x
+    intercept_y, slope_y = sums.line
+    intercept_h = (sums.s_xx * s_h - sums.s_x * s_xh) / det
+    slope_h = (n * s_xh - sums.s_x * s_h) / det
+    h_m_y = s_hy - intercept_y * s_h - slope_y * s_xh
+    h_m_h = s_hh - intercept_h * s_h - slope_h * s_xh
 
-def _line_sse(x: np.ndarray, y: np.ndarray) -> float:
-    coefficients = np.polyfit(x, y, 1)
-    residual = y - np.polyval(coefficients, x)
-    return float(residual @ residual)
+    spans = h_m_h > HINGE_RANK_TOLERANCE * s_hh
+    coefficient = np.divide(h_m_y, h_m_h, out=np.zeros_like(h_m_y), where=spans)
+    gain = coefficient * h_m_y
+    i = int(np.argmax(gain))
+    sse_line = sums.line_sse
+    sse = max(sse_line - float(gain[i]), 0.0)
+    slope_after = slope_y + float(coefficient[i]) * (1.0 - float(slope_h[i]))
+    return first + i, sse, slope_after, sse_line
 
 
 def find_divergence(
@@ -205,8 +197,7 @@ def find_divergence(
     epoch_scale = float(np.ptp(epochs))
 
     if n >= 5:
-        k, sse_best, slope_after = _best_breakpoint(x, y)
-        sse_line = _line_sse(x, y)
+        k, sse_best, slope_after, sse_line = _best_breakpoint(x, y)
         if np.isfinite(sse_best):
             f_stat = ((sse_line - sse_best) / 2) / max(sse_best / (n - 4), 1e-300)
             p_value = f_survival(max(f_stat, 0.0), 2, n - 4)

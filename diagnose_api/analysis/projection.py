@@ -33,13 +33,12 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import OptimizeWarning
-from scipy.optimize import curve_fit
 
 from diagnose_api.analysis.context import ALPHA
 from diagnose_api.analysis.context import Context
 from diagnose_api.analysis.rise import end_level
 from diagnose_api.analysis.spacing import typical_spacing
+from diagnose_api.analysis.trends import block_means
 from diagnose_api.analysis.trends import kendall
 
 MAX_FIT_POINTS = 500
@@ -98,21 +97,18 @@ def grid_start(name: str, x: np.ndarray, y: np.ndarray) -> list[float] | None:
     return [float(a[best]), float(b_grid[best]), float(c[best])]
 
 
-def block_means(x: np.ndarray, y: np.ndarray, n_blocks: int) -> tuple[np.ndarray, np.ndarray]:
-    """Average consecutive points into at most ``n_blocks`` blocks."""
-    if x.size <= n_blocks:
-        return x, y
-    edges = np.linspace(0, x.size, n_blocks + 1).astype(np.int64)
-    counts = np.diff(edges)
-    x_means = np.add.reduceat(x, edges[:-1]) / counts
-    y_means = np.add.reduceat(y, edges[:-1]) / counts
-    return x_means, y_means
-
-
 def fit_family(
     name: str, x: np.ndarray, y: np.ndarray
 ) -> tuple[np.ndarray, float, float] | None:
-    """Fit one family; return (parameters, SSE, R^2) or None when it fails."""
+    """Fit one family; return (parameters, SSE, R^2) or None when it fails.
+
+    ``scipy.optimize`` is imported here, on the first fit: it adds about
+    25 MB to a worker, and most diagnoses (every run that stopped
+    improving) fit nothing.
+    """
+    from scipy.optimize import OptimizeWarning
+    from scipy.optimize import curve_fit
+
     function, b_max = FAMILIES[name]
     start = grid_start(name, x, y)
     if start is None:

@@ -62,7 +62,9 @@ def _early_stopping(stop: dict[str, Any], reason: str) -> Recommendation | None:
     )
 
 
-def _restore(ctx: Context, best_epoch: float | None, reason: str) -> Recommendation | None:
+def _restore(
+    ctx: Context, best_epoch: float | None, reason: str
+) -> Recommendation | None:
     if best_epoch is None or best_epoch == float(ctx.epochs[-1]):
         return None
     monitor = ctx.monitor.name if ctx.monitor else "the monitored metric"
@@ -344,7 +346,9 @@ def _healthy(
     return result
 
 
-def _from_findings(codes: dict[str, Finding], status: Status) -> list[Recommendation | None]:
+def _from_findings(
+    codes: dict[str, Finding], status: Status
+) -> list[Recommendation | None]:
     result: list[Recommendation | None] = []
     if "loss_accuracy_disagreement" in codes:
         finding = codes["loss_accuracy_disagreement"]

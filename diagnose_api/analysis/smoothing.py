@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.signal import lfilter
 
 DEFAULT_WEIGHT = 0.6
 
@@ -59,6 +58,10 @@ def debiased_ema(values: np.ndarray, weight: float = DEFAULT_WEIGHT) -> np.ndarr
     >>> debiased_ema(np.array([1.0, 2.0, 3.0]), weight=0.6).round(4)
     array([1.    , 1.625 , 2.3265])
     """
+    # scipy.signal imports most of scipy (about 50 MB); only the plots call
+    # this function, so a worker that draws nothing never loads it.
+    from scipy.signal import lfilter
+
     if not 0.0 <= weight < 1.0:
         raise ValueError(f"weight must be in [0, 1), got {weight!r}")
     series = np.asarray(values, dtype=np.float64)

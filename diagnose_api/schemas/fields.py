@@ -63,10 +63,16 @@ def to_series(value: Any, *, allow_null: bool, max_length: int) -> SeriesData:
     if not types <= allowed:
         for index, item in enumerate(value):
             if type(item) not in allowed:
-                expected = "a number, NaN, Infinity or null" if allow_null else "a number"
+                expected = (
+                    "a number, NaN, Infinity or null" if allow_null else "a number"
+                )
                 raise ValidationError(
-                    {index: [f"Expected {expected}, got {describe(item)}; send numbers "
-                    "unquoted."]}
+                    {
+                        index: [
+                            f"Expected {expected}, got {describe(item)}; send numbers "
+                            "unquoted."
+                        ]
+                    }
                 )
     try:
         values = np.array(value, dtype=np.float64)
@@ -95,7 +101,9 @@ class NumericSeries(fields.Field):
         super().__init__(**kwargs)
         self.allow_null = allow_null
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> SeriesData:
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> SeriesData:
         max_length = self.context_max_length()
         return to_series(value, allow_null=self.allow_null, max_length=max_length)
 
@@ -108,21 +116,36 @@ class NumericSeries(fields.Field):
 
 
 def finite_or_none(value: Any) -> Any:
-    """Replace NaN and infinities by None, recursively, for strict JSON."""
-    if isinstance(value, float):
+    """Replace NaN and infinities by None, recursively, for strict JSON.
+
+    The built-in types of the analyzers' evidence are matched by exact type
+    first; numpy scalars and subclasses go through ``isinstance``.
+    """
+    kind = type(value)
+    if kind is float:
         return value if math.isfinite(value) else None
-    if isinstance(value, (np.floating,)):
+    if kind in _PLAIN_TYPES:
+        return value
+    if kind is dict:
+        return {str(k): finite_or_none(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [finite_or_none(v) for v in value]
+    if isinstance(value, (float, np.floating)):
         as_float = float(value)
         return as_float if math.isfinite(as_float) else None
-    if isinstance(value, (np.integer,)):
+    if isinstance(value, np.integer):
         return int(value)
-    if isinstance(value, (np.bool_,)):
+    if isinstance(value, np.bool_):
         return bool(value)
     if isinstance(value, dict):
         return {str(k): finite_or_none(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [finite_or_none(v) for v in value]
     return value
+
+
+# Types that finite_or_none returns unchanged without further checks.
+_PLAIN_TYPES = frozenset({str, int, bool, type(None)})
 
 
 class FiniteFloat(fields.Float):

@@ -8,7 +8,9 @@ from diagnose_api.analysis.history import History
 from diagnose_api.analysis.result import Diagnosis
 
 
-def run(epochs: list[float] | None = None, options: Options | None = None, **series: list) -> Diagnosis:
+def run(
+    epochs: list[float] | None = None, options: Options | None = None, **series: list
+) -> Diagnosis:
     """Diagnose a history given as keyword lists (None marks a missing value)."""
     return diagnose(History.from_lists(series, epochs), options)
 

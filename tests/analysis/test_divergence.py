@@ -9,7 +9,9 @@ from diagnose_api.analysis.divergence import find_divergence
 
 
 def divergence_of(val: list[float], train: list[float] | None = None, epochs=None):
-    x = np.asarray(epochs if epochs is not None else range(1, len(val) + 1), dtype=float)
+    x = np.asarray(
+        epochs if epochs is not None else range(1, len(val) + 1), dtype=float
+    )
     t = None if train is None else np.asarray(train, dtype=float)
     return find_divergence(x, np.asarray(val, dtype=float), t, 0.05)
 
@@ -26,7 +28,9 @@ def test_u_shape_breaks_at_minimum() -> None:
 
 
 def test_rising_from_first_epoch() -> None:
-    result = divergence_of([0.75, 0.8, 1.17, 1.36, 1.48], [0.54, 0.46, 0.31, 0.25, 0.21])
+    result = divergence_of(
+        [0.75, 0.8, 1.17, 1.36, 1.48], [0.54, 0.46, 0.31, 0.25, 0.21]
+    )
     assert result is not None
     assert result.epoch == 1
     assert result.method == "rising_from_start"

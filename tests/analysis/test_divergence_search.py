@@ -1,4 +1,4 @@
-"""The two-pass breakpoint search of long series against scoring every breakpoint."""
+"""The closed-form breakpoint search against hinge fits solved directly."""
 
 from __future__ import annotations
 
@@ -6,28 +6,68 @@ import numpy as np
 import pytest
 
 from diagnose_api.analysis import divergence
-from diagnose_api.analysis.divergence import find_divergence
 
 
-def u_shaped_run(n_points: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def hinge_fit(x: np.ndarray, y: np.ndarray, k: int) -> tuple[float, float]:
+    """SSE and after-break slope of y = a + b x + c max(0, x - x_k), by lstsq."""
+    design = np.column_stack([np.ones_like(x), x, np.maximum(x - x[k], 0.0)])
+    theta, *_ = np.linalg.lstsq(design, y, rcond=None)
+    residual = y - design @ theta
+    return float(residual @ residual), float(theta[1] + theta[2])
+
+
+def line_sse(x: np.ndarray, y: np.ndarray) -> float:
+    design = np.column_stack([np.ones_like(x), x])
+    theta, *_ = np.linalg.lstsq(design, y, rcond=None)
+    residual = y - design @ theta
+    return float(residual @ residual)
+
+
+def series(kind: str, n_points: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     t = np.linspace(0.0, 1.0, n_points)
-    epochs = np.arange(1.0, n_points + 1.0)
-    train = 0.05 + 2.0 * np.exp(-6.0 * t) + rng.normal(0.0, 0.01, n_points)
-    val = 0.4 + 1.6 * np.exp(-6.0 * t) + 3.0 * np.maximum(t - 0.35, 0.0) ** 2
-    return epochs, val + rng.normal(0.0, 0.03, n_points), train
+    x = np.cumsum(rng.uniform(0.5, 2.0, n_points))
+    x = (x - x.mean()) / np.ptp(x)
+    if kind == "u_shape":
+        y = 1.6 * np.exp(-6.0 * t) + 3.0 * np.maximum(t - 0.35, 0.0) ** 2
+        y = y + rng.normal(0.0, 0.03, n_points)
+    elif kind == "noise":
+        y = rng.normal(size=n_points)
+    else:
+        y = np.abs(t - 0.5) + 0.0
+    return x, (y - y.mean()) / np.ptp(y)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-@pytest.mark.parametrize("n_points", [2_001, 7_500])
-def test_two_pass_search_finds_exhaustive_breakpoint(
-    seed: int, n_points: int, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("kind", ["u_shape", "noise", "exact_hinge"])
+@pytest.mark.parametrize("n_points", [5, 6, 40, 301])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_best_breakpoint_equals_least_squares(
+    kind: str, n_points: int, seed: int
 ) -> None:
-    epochs, val, train = u_shaped_run(n_points, seed)
-    two_pass = find_divergence(epochs, val, train, 0.05)
+    x, y = series(kind, n_points, seed)
+    fits = [
+        hinge_fit(x, y, k)
+        for k in range(
+            divergence.MIN_POINTS_PER_SEGMENT - 1,
+            n_points - divergence.MIN_POINTS_PER_SEGMENT,
+        )
+    ]
+    best = int(np.argmin([sse for sse, _ in fits]))
+    expected_sse, expected_slope = fits[best]
 
-    monkeypatch.setattr(divergence, "MAX_BREAKPOINT_CANDIDATES", n_points)
-    exhaustive = find_divergence(epochs, val, train, 0.05)
+    k, sse, slope_after, sse_line = divergence._best_breakpoint(x, y)
 
-    assert two_pass is not None
-    assert two_pass == exhaustive
+    assert sse == pytest.approx(expected_sse, rel=1e-7, abs=1e-10)
+    assert slope_after == pytest.approx(expected_slope, rel=1e-7, abs=1e-9)
+    assert sse_line == pytest.approx(line_sse(x, y), rel=1e-9, abs=1e-12)
+    assert hinge_fit(x, y, k)[0] == pytest.approx(expected_sse, rel=1e-7, abs=1e-10)
+
+
+def test_every_breakpoint_of_a_long_series_is_scored() -> None:
+    """A break near the end of 20,000 points is found at its exact position."""
+    n_points = 20_000
+    x = np.linspace(-0.5, 0.5, n_points)
+    y = np.where(np.arange(n_points) > 19_990, x - x[19_990], 0.0) * 50.0
+    k, sse, _, _ = divergence._best_breakpoint(x, y)
+    assert k == 19_990
+    assert sse == pytest.approx(0.0, abs=1e-9)

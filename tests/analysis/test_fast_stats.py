@@ -47,15 +47,43 @@ def test_mad_equals_scipy(size: int, kind: str) -> None:
     assert median_abs_deviation(values) == expected
 
 
-@pytest.mark.parametrize("size", [3, 5, 33, 34, 67, 500, 5000])
-@pytest.mark.parametrize("kind", ["normal", "ties"])
+@pytest.mark.parametrize("size", [3, 4, 5, 33, 34, 67, 256, 257, 500, 5000])
+@pytest.mark.parametrize("kind", ["normal", "ties", "coarse", "sorted", "one_swap"])
 def test_kendalltau_equals_scipy(size: int, kind: str) -> None:
-    epochs = np.arange(1.0, size + 1.0)
-    values = sample(size, size + 2, kind) + np.linspace(0.0, 1.0, size)
+    rng = np.random.default_rng(size)
+    epochs = np.cumsum(rng.uniform(0.1, 2.0, size))
+    if kind == "coarse":
+        values = np.round(rng.normal(size=size))
+    elif kind == "sorted":
+        values = -np.arange(float(size))
+    elif kind == "one_swap":
+        values = np.arange(float(size))
+        values[[0, 1]] = values[[1, 0]]
+    else:
+        values = sample(size, size + 2, kind) + np.linspace(0.0, 1.0, size)
+    expected = stats.kendalltau(epochs, values)
+    result = kendalltau(epochs, values)
+    assert result.statistic == pytest.approx(float(expected.statistic), rel=1e-12)
+    assert result.pvalue == pytest.approx(float(expected.pvalue), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "epochs",
+    [np.array([1.0, 2.0, 2.0, 3.0, 4.0]), np.array([5.0, 4.0, 3.0, 2.0, 1.0])],
+    ids=["tied_epochs", "decreasing_epochs"],
+)
+def test_kendalltau_of_unordered_epochs_equals_scipy(epochs: np.ndarray) -> None:
+    values = np.array([0.3, 0.1, 0.4, 0.1, 0.5])
     expected = stats.kendalltau(epochs, values)
     result = kendalltau(epochs, values)
     assert float(result.statistic) == float(expected.statistic)
     assert float(result.pvalue) == float(expected.pvalue)
+
+
+def test_kendalltau_of_constant_values_is_nan() -> None:
+    result = kendalltau(np.arange(5.0), np.full(5, 0.25))
+    assert np.isnan(result.statistic)
+    assert np.isnan(result.pvalue)
 
 
 @pytest.mark.parametrize("size", [3, 4, 10, 67, 399, 400])

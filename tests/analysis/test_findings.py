@@ -19,9 +19,18 @@ PRESENT = [
     (
         "val_loss_rising",
         # A large U-shape with one noisy low tail epoch is still overfitting.
-        {"loss": FALLING + [0.36], "val_loss": [1.0, 0.8, 0.6, 0.65, 0.8, 1.0, 1.2, 1.4, 0.9]},
+        {
+            "loss": FALLING + [0.36],
+            "val_loss": [1.0, 0.8, 0.6, 0.65, 0.8, 1.0, 1.2, 1.4, 0.9],
+        },
     ),
-    ("val_loss_rising", {"loss": [0.54, 0.46, 0.31, 0.25, 0.21], "val_loss": [0.75, 0.8, 1.17, 1.36, 1.48]}),
+    (
+        "val_loss_rising",
+        {
+            "loss": [0.54, 0.46, 0.31, 0.25, 0.21],
+            "val_loss": [0.75, 0.8, 1.17, 1.36, 1.48],
+        },
+    ),
     ("generalization_gap_growing", {"loss": FALLING, "val_loss": U_SHAPE}),
     (
         "generalization_gap_large",
@@ -34,7 +43,11 @@ PRESENT = [
     ),
     (
         "val_accuracy_declining",
-        {"loss": FALLING, "val_loss": U_SHAPE, "val_accuracy": [0.6, 0.7, 0.75, 0.72, 0.68, 0.65, 0.62, 0.6]},
+        {
+            "loss": FALLING,
+            "val_loss": U_SHAPE,
+            "val_accuracy": [0.6, 0.7, 0.75, 0.72, 0.68, 0.65, 0.62, 0.6],
+        },
     ),
     (
         "memorization",
@@ -45,10 +58,20 @@ PRESENT = [
             "val_accuracy": [0.6, 0.75, 0.8, 0.8, 0.8, 0.8],
         },
     ),
-    ("memorization", {"loss": [1.0, 0.3, 0.05, 0.01, 0.002, 0.001], "val_loss": [1.0, 0.7, 0.7, 0.75, 0.8, 0.85]}),
+    (
+        "memorization",
+        {
+            "loss": [1.0, 0.3, 0.05, 0.01, 0.002, 0.001],
+            "val_loss": [1.0, 0.7, 0.7, 0.75, 0.8, 0.85],
+        },
+    ),
     (
         "loss_accuracy_disagreement",
-        {"loss": FALLING, "val_loss": U_SHAPE, "val_accuracy": [0.6, 0.7, 0.75, 0.76, 0.77, 0.78, 0.785, 0.79]},
+        {
+            "loss": FALLING,
+            "val_loss": U_SHAPE,
+            "val_accuracy": [0.6, 0.7, 0.75, 0.76, 0.77, 0.78, 0.785, 0.79],
+        },
     ),
     (
         "double_descent_suspected",
@@ -59,8 +82,20 @@ PRESENT = [
     ),
     ("val_below_train", {"loss": FALLING, "val_loss": [v * 0.8 for v in FALLING]}),
     ("still_improving", {"loss": FALLING, "val_loss": [v + 0.05 for v in FALLING]}),
-    ("plateau", {"loss": [1.0, 0.6, 0.5, 0.5, 0.501, 0.5, 0.499, 0.5, 0.5], "val_loss": [1.1, 0.7, 0.6, 0.6, 0.601, 0.6, 0.6, 0.599, 0.6]}),
-    ("not_learning", {"loss": [1.0, 0.99, 1.0, 0.98, 0.99, 0.99], "val_loss": [1.0, 1.0, 0.99, 1.0, 1.0, 0.99]}),
+    (
+        "plateau",
+        {
+            "loss": [1.0, 0.6, 0.5, 0.5, 0.501, 0.5, 0.499, 0.5, 0.5],
+            "val_loss": [1.1, 0.7, 0.6, 0.6, 0.601, 0.6, 0.6, 0.599, 0.6],
+        },
+    ),
+    (
+        "not_learning",
+        {
+            "loss": [1.0, 0.99, 1.0, 0.98, 0.99, 0.99],
+            "val_loss": [1.0, 1.0, 0.99, 1.0, 1.0, 0.99],
+        },
+    ),
     (
         "chance_level",
         {
@@ -69,18 +104,44 @@ PRESENT = [
             "val_accuracy": [0.1, 0.11, 0.09, 0.1, 0.1, 0.1],
         },
     ),
-    ("accuracy_constant", {"loss": FALLING, "val_loss": FALLING, "val_accuracy": [0.72] * 8}),
+    (
+        "accuracy_constant",
+        {"loss": FALLING, "val_loss": FALLING, "val_accuracy": [0.72] * 8},
+    ),
     (
         "accuracy_not_meaningful",
-        {"loss": FALLING, "val_loss": FALLING, "mae": FALLING, "accuracy": [0.0, 0.0, 0.01, 0.0, 0.0, 0.0, 0.0, 0.0]},
+        {
+            "loss": FALLING,
+            "val_loss": FALLING,
+            "mae": FALLING,
+            "accuracy": [0.0, 0.0, 0.01, 0.0, 0.0, 0.0, 0.0, 0.0],
+        },
     ),
     (
         "training_loss_rising",
-        {"loss": [1.0, 0.8, 0.7, 0.75, 0.85, 0.95, 1.05, 1.15], "val_loss": [1.0, 0.85, 0.75, 0.8, 0.9, 1.0, 1.1, 1.2]},
+        {
+            "loss": [1.0, 0.8, 0.7, 0.75, 0.85, 0.95, 1.05, 1.15],
+            "val_loss": [1.0, 0.85, 0.75, 0.8, 0.9, 1.0, 1.1, 1.2],
+        },
     ),
-    ("loss_spike", {"loss": [1.0, 0.9, 0.8, 0.75, 3.0, 0.7, 0.65, 0.6, 0.58, 0.56], "val_loss": [1.0, 0.9, 0.85, 0.8, 0.8, 0.78, 0.77, 0.76, 0.75, 0.75]}),
-    ("val_noisy", {"loss": [2.27, 1.55, 1.07, 0.87, 0.59, 0.52, 0.38, 0.32, 0.21, 0.34], "val_loss": [3.29, 0.92, 1.43, 1.85, 0.58, 2.3, 0.17, 1.52, 0.14, 2.81]}),
-    ("non_finite", {"loss": [1.0, 0.8, math.nan, 0.7], "val_loss": [1.0, 0.9, 0.85, 0.8]}),
+    (
+        "loss_spike",
+        {
+            "loss": [1.0, 0.9, 0.8, 0.75, 3.0, 0.7, 0.65, 0.6, 0.58, 0.56],
+            "val_loss": [1.0, 0.9, 0.85, 0.8, 0.8, 0.78, 0.77, 0.76, 0.75, 0.75],
+        },
+    ),
+    (
+        "val_noisy",
+        {
+            "loss": [2.27, 1.55, 1.07, 0.87, 0.59, 0.52, 0.38, 0.32, 0.21, 0.34],
+            "val_loss": [3.29, 0.92, 1.43, 1.85, 0.58, 2.3, 0.17, 1.52, 0.14, 2.81],
+        },
+    ),
+    (
+        "non_finite",
+        {"loss": [1.0, 0.8, math.nan, 0.7], "val_loss": [1.0, 0.9, 0.85, 0.8]},
+    ),
     (
         "lr_schedule_step",
         {
@@ -92,7 +153,9 @@ PRESENT = [
 ]
 
 
-@pytest.mark.parametrize(("code", "series"), PRESENT, ids=[f"{c}-{i}" for i, (c, _) in enumerate(PRESENT)])
+@pytest.mark.parametrize(
+    ("code", "series"), PRESENT, ids=[f"{c}-{i}" for i, (c, _) in enumerate(PRESENT)]
+)
 def test_finding_present(code: str, series: dict) -> None:
     diagnosis = run(**series)
     assert code in codes(diagnosis)
@@ -104,12 +167,48 @@ ABSENT = [
     (
         "val_loss_rising",
         {
-            "loss": [1.0, 0.6, 0.5, 0.45, 0.42, 0.4, 0.39, 0.38, 0.37, 0.36, 0.35, 0.34],
-            "val_loss": [1.0, 0.7, 0.6, 0.66, 0.6, 0.58, 0.64, 0.57, 0.56, 0.58, 0.6, 0.61],
+            "loss": [
+                1.0,
+                0.6,
+                0.5,
+                0.45,
+                0.42,
+                0.4,
+                0.39,
+                0.38,
+                0.37,
+                0.36,
+                0.35,
+                0.34,
+            ],
+            "val_loss": [
+                1.0,
+                0.7,
+                0.6,
+                0.66,
+                0.6,
+                0.58,
+                0.64,
+                0.57,
+                0.56,
+                0.58,
+                0.6,
+                0.61,
+            ],
         },
     ),
-    ("generalization_gap_growing", {"loss": FALLING, "val_loss": [v * 0.8 for v in FALLING]}),
-    ("val_accuracy_declining", {"loss": FALLING, "val_loss": FALLING, "val_accuracy": [0.6, 0.7, 0.75, 0.78, 0.8, 0.81, 0.82, 0.83]}),
+    (
+        "generalization_gap_growing",
+        {"loss": FALLING, "val_loss": [v * 0.8 for v in FALLING]},
+    ),
+    (
+        "val_accuracy_declining",
+        {
+            "loss": FALLING,
+            "val_loss": FALLING,
+            "val_accuracy": [0.6, 0.7, 0.75, 0.78, 0.8, 0.81, 0.82, 0.83],
+        },
+    ),
     (
         "memorization",
         {
@@ -121,23 +220,57 @@ ABSENT = [
     ),
     (
         "loss_accuracy_disagreement",
-        {"loss": FALLING, "val_loss": U_SHAPE, "val_accuracy": [0.6, 0.7, 0.75, 0.72, 0.68, 0.65, 0.62, 0.6]},
+        {
+            "loss": FALLING,
+            "val_loss": U_SHAPE,
+            "val_accuracy": [0.6, 0.7, 0.75, 0.72, 0.68, 0.65, 0.62, 0.6],
+        },
     ),
     ("double_descent_suspected", {"loss": FALLING, "val_loss": U_SHAPE}),
     ("val_below_train", {"loss": FALLING, "val_loss": [v + 0.1 for v in FALLING]}),
     ("still_improving", {"loss": FALLING, "val_loss": U_SHAPE}),
     ("plateau", {"loss": FALLING, "val_loss": [v + 0.05 for v in FALLING]}),
     ("not_learning", {"loss": FALLING, "val_loss": FALLING}),
-    ("chance_level", {"loss": FALLING, "val_loss": FALLING, "val_accuracy": [0.5, 0.6, 0.7, 0.8, 0.85, 0.88, 0.9, 0.9]}),
-    ("accuracy_constant", {"loss": FALLING, "val_loss": FALLING, "val_accuracy": [0.5, 0.6, 0.7, 0.8, 0.85, 0.88, 0.9, 0.9]}),
+    (
+        "chance_level",
+        {
+            "loss": FALLING,
+            "val_loss": FALLING,
+            "val_accuracy": [0.5, 0.6, 0.7, 0.8, 0.85, 0.88, 0.9, 0.9],
+        },
+    ),
+    (
+        "accuracy_constant",
+        {
+            "loss": FALLING,
+            "val_loss": FALLING,
+            "val_accuracy": [0.5, 0.6, 0.7, 0.8, 0.85, 0.88, 0.9, 0.9],
+        },
+    ),
     # Frozen at 1.0 is saturation, not a majority-class rate.
-    ("accuracy_constant", {"loss": FALLING, "val_loss": FALLING, "accuracy": [1.0] * 8}),
-    ("accuracy_not_meaningful", {"loss": FALLING, "val_loss": FALLING, "accuracy": [0.5, 0.6, 0.7, 0.8, 0.85, 0.88, 0.9, 0.9]}),
+    (
+        "accuracy_constant",
+        {"loss": FALLING, "val_loss": FALLING, "accuracy": [1.0] * 8},
+    ),
+    (
+        "accuracy_not_meaningful",
+        {
+            "loss": FALLING,
+            "val_loss": FALLING,
+            "accuracy": [0.5, 0.6, 0.7, 0.8, 0.85, 0.88, 0.9, 0.9],
+        },
+    ),
     ("training_loss_rising", {"loss": FALLING, "val_loss": U_SHAPE}),
     # A sharp drop is not a spike.
-    ("loss_spike", {"loss": [1.0, 0.95, 0.9, 0.3, 0.28, 0.27, 0.26, 0.25], "val_loss": FALLING}),
+    (
+        "loss_spike",
+        {"loss": [1.0, 0.95, 0.9, 0.3, 0.28, 0.27, 0.26, 0.25], "val_loss": FALLING},
+    ),
     # A jump of 0.0006 on a flat line is not a spike.
-    ("loss_spike", {"loss": [0.5, 0.5, 0.5, 0.5006, 0.5, 0.5, 0.5, 0.5], "val_loss": [0.6] * 8}),
+    (
+        "loss_spike",
+        {"loss": [0.5, 0.5, 0.5, 0.5006, 0.5, 0.5, 0.5, 0.5], "val_loss": [0.6] * 8},
+    ),
     ("val_noisy", {"loss": FALLING, "val_loss": [v + 0.05 for v in FALLING]}),
     # null marks an epoch that was not logged, which is not a non-finite value.
     ("non_finite", {"loss": [1.0, 0.8, 0.7, 0.6], "val_loss": [1.0, None, 0.85, None]}),
@@ -146,14 +279,20 @@ ABSENT = [
 ]
 
 
-@pytest.mark.parametrize(("code", "series"), ABSENT, ids=[f"{c}-{i}" for i, (c, _) in enumerate(ABSENT)])
+@pytest.mark.parametrize(
+    ("code", "series"), ABSENT, ids=[f"{c}-{i}" for i, (c, _) in enumerate(ABSENT)]
+)
 def test_finding_absent(code: str, series: dict) -> None:
     diagnosis = run(**series)
     assert code not in codes(diagnosis)
 
 
 def test_sparse_epochs_reports_gap() -> None:
-    diagnosis = run(epochs=[1, 2, 3, 50, 51, 52], loss=[1, 0.9, 0.8, 0.5, 0.49, 0.48], val_loss=[1, 0.95, 0.9, 0.7, 0.69, 0.69])
+    diagnosis = run(
+        epochs=[1, 2, 3, 50, 51, 52],
+        loss=[1, 0.9, 0.8, 0.5, 0.49, 0.48],
+        val_loss=[1, 0.95, 0.9, 0.7, 0.69, 0.69],
+    )
     gap = finding(diagnosis, "sparse_epochs").evidence["gaps"][0]
     assert gap == {"from_epoch": 3.0, "to_epoch": 50.0}
 
@@ -169,12 +308,18 @@ def test_jump_across_gap_is_not_spike() -> None:
 
 def test_validation_every_k_epochs() -> None:
     val = [1.0, None, 0.8, None, 0.7, None, 0.65, None, 0.62, None]
-    diagnosis = run(loss=[1.0, 0.9, 0.8, 0.75, 0.7, 0.66, 0.63, 0.6, 0.58, 0.56], val_loss=val)
+    diagnosis = run(
+        loss=[1.0, 0.9, 0.8, 0.75, 0.7, 0.66, 0.63, 0.6, 0.58, 0.56], val_loss=val
+    )
     assert finding(diagnosis, "sparse_epochs").evidence["validation_every"] == 2
 
 
 def test_non_finite_reports_users_epoch() -> None:
-    diagnosis = run(epochs=[308, 309, 310], loss=[0.2445, math.nan, math.nan], val_loss=[0.2342, math.nan, math.nan])
+    diagnosis = run(
+        epochs=[308, 309, 310],
+        loss=[0.2445, math.nan, math.nan],
+        val_loss=[0.2342, math.nan, math.nan],
+    )
     assert finding(diagnosis, "non_finite").evidence["first_epoch"] == 309
 
 
@@ -205,7 +350,11 @@ def test_lr_step_aligned_with_curve_step() -> None:
 
 
 def test_late_start_skips_not_learning() -> None:
-    diagnosis = run(epochs=list(range(76, 86)), loss=[0.31, 0.31, 0.3, 0.31, 0.3, 0.3, 0.3, 0.31, 0.3, 0.3], val_loss=[0.4] * 10)
+    diagnosis = run(
+        epochs=list(range(76, 86)),
+        loss=[0.31, 0.31, 0.3, 0.31, 0.3, 0.3, 0.3, 0.31, 0.3, 0.3],
+        val_loss=[0.4] * 10,
+    )
     assert "not_learning" not in codes(diagnosis)
     assert "not_learning" in skipped(diagnosis)
 

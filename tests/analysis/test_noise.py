@@ -24,7 +24,9 @@ NORMAL_MAD_SCALE = 1.0 / norm.ppf(0.75)
             id="zigzag",
         ),
         # three values: first differences [1, 2], MAD = 0.5
-        pytest.param([0.0, 1.0, 3.0], 0.5 * NORMAL_MAD_SCALE / math.sqrt(2), id="three"),
+        pytest.param(
+            [0.0, 1.0, 3.0], 0.5 * NORMAL_MAD_SCALE / math.sqrt(2), id="three"
+        ),
         pytest.param([5.0, 5.0, 5.0], 0.0, id="constant"),
         pytest.param([1.0, 2.0, 3.0, 4.0], 0.0, id="straight-line"),
         # NaN and inf dropped: [0, 0, 1, 1, 4, 4], second differences

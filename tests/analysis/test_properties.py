@@ -29,7 +29,9 @@ any_value = st.one_of(
     st.just(-math.inf),
     st.none(),
 )
-loss_value = st.floats(min_value=1e-3, max_value=10.0, allow_nan=False, allow_infinity=False)
+loss_value = st.floats(
+    min_value=1e-3, max_value=10.0, allow_nan=False, allow_infinity=False
+)
 
 
 @st.composite
@@ -38,7 +40,9 @@ def wild_histories(draw: st.DrawFn) -> dict[str, list[float | None]]:
     n = draw(st.integers(min_value=3, max_value=40))
     names = draw(
         st.lists(
-            st.sampled_from(["loss", "val_loss", "accuracy", "val_accuracy", "lr", "mae"]),
+            st.sampled_from(
+                ["loss", "val_loss", "accuracy", "val_accuracy", "lr", "mae"]
+            ),
             min_size=1,
             max_size=4,
             unique=True,
@@ -97,7 +101,9 @@ def shift_epochs(value: Any, shift: float, key: str = "") -> Any:
         or key.startswith("best_epoch")
     ) and key not in EPOCH_KEYS_EXCLUDED
     if isinstance(value, dict):
-        return {k: shift_epochs(v, shift, k) for k, v in value.items() if k not in TEXT_KEYS}
+        return {
+            k: shift_epochs(v, shift, k) for k, v in value.items() if k not in TEXT_KEYS
+        }
     if isinstance(value, list):
         return [shift_epochs(v, shift, key) for v in value]
     if is_epoch_key and isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -115,14 +121,20 @@ def assert_close(left: Any, right: Any, path: str = "") -> None:
         for index, (a, b) in enumerate(zip(left, right)):
             assert_close(a, b, f"{path}[{index}]")
     elif isinstance(left, float) and isinstance(right, float):
-        assert math.isclose(left, right, rel_tol=1e-6, abs_tol=1e-9), (path, left, right)
+        assert math.isclose(left, right, rel_tol=1e-6, abs_tol=1e-9), (
+            path,
+            left,
+            right,
+        )
     else:
         assert left == right, (path, left, right)
 
 
 @SETTINGS
 @given(loss_histories(), st.integers(min_value=1, max_value=10_000))
-def test_renumbering_shifts_epochs_only(series: dict[str, list[float]], shift: int) -> None:
+def test_renumbering_shifts_epochs_only(
+    series: dict[str, list[float]], shift: int
+) -> None:
     # Both numberings start late (50 and 50 + shift), so the check that
     # needs the start of training is skipped in both; a log that starts at
     # epoch 1 is rightly read differently from one that starts at epoch 50.
@@ -136,7 +148,9 @@ def test_renumbering_shifts_epochs_only(series: dict[str, list[float]], shift: i
 
 @SETTINGS
 @given(loss_histories(), st.sampled_from([0.25, 0.5, 2.0, 4.0, 1024.0]))
-def test_scaling_losses_keeps_status(series: dict[str, list[float]], factor: float) -> None:
+def test_scaling_losses_keeps_status(
+    series: dict[str, list[float]], factor: float
+) -> None:
     # Powers of two scale every float exactly, so any change would be a
     # threshold that is not relative to the data.
     scaled = {name: [v * factor for v in values] for name, values in series.items()}
@@ -157,7 +171,9 @@ def rising_histories(draw: st.DrawFn) -> dict[str, list[float]]:
 
 @SETTINGS
 @given(rising_histories(), st.floats(min_value=1.0, max_value=5.0))
-def test_steeper_rise_never_lowers_risk(series: dict[str, list[float]], steepness: float) -> None:
+def test_steeper_rise_never_lowers_risk(
+    series: dict[str, list[float]], steepness: float
+) -> None:
     val = np.array(series["val_loss"])
     best = int(np.argmin(val))
     steeper = val.copy()
@@ -166,5 +182,7 @@ def test_steeper_rise_never_lowers_risk(series: dict[str, list[float]], steepnes
     # rather than overfitting (see risk.py). Below that bound the score is monotone.
     assume(float(steeper.max()) < 100 * float(val[best]))
     base = diagnose(History.from_lists(series))
-    steep = diagnose(History.from_lists({"loss": series["loss"], "val_loss": list(steeper)}))
+    steep = diagnose(
+        History.from_lists({"loss": series["loss"], "val_loss": list(steeper)})
+    )
     assert steep.risk.score >= base.risk.score - 1e-9

@@ -31,25 +31,34 @@ def test_val_below_train_is_never_overfitting() -> None:
 
 
 def test_persistent_nan_is_diverged() -> None:
-    diagnosis = run(loss=[1.0, 0.8, math.nan, math.nan], val_loss=[1.0, 0.9, math.nan, math.nan])
+    diagnosis = run(
+        loss=[1.0, 0.8, math.nan, math.nan], val_loss=[1.0, 0.9, math.nan, math.nan]
+    )
     assert diagnosis.status.value == "diverged"
     assert diagnosis.best_epoch == 2
 
 
 def test_recovered_nan_is_unstable() -> None:
-    diagnosis = run(loss=[1.0, 0.8, math.nan, 0.6, 0.5], val_loss=[1.0, 0.9, 0.85, 0.8, 0.78])
+    diagnosis = run(
+        loss=[1.0, 0.8, math.nan, 0.6, 0.5], val_loss=[1.0, 0.9, 0.85, 0.8, 0.78]
+    )
     assert diagnosis.status.value == "unstable"
     assert "gradient_clipping" in actions(diagnosis)
 
 
 def test_explosion_is_diverged_not_overfitting() -> None:
-    diagnosis = run(loss=[1.7, 0.94, 0.65, 1.8, 494.0], val_loss=[0.52, 0.78, 1.21, 1.57, 2.0e7])
+    diagnosis = run(
+        loss=[1.7, 0.94, 0.65, 1.8, 494.0], val_loss=[0.52, 0.78, 1.21, 1.57, 2.0e7]
+    )
     assert diagnosis.status.value == "diverged"
     assert "val_loss_rising" not in {f.code for f in diagnosis.findings}
 
 
 def test_underfitting_gets_no_regularization_or_early_stopping() -> None:
-    diagnosis = run(loss=[1.0, 0.99, 1.0, 0.98, 0.99, 0.99], val_loss=[1.0, 1.0, 0.99, 1.0, 1.0, 0.99])
+    diagnosis = run(
+        loss=[1.0, 0.99, 1.0, 0.98, 0.99, 0.99],
+        val_loss=[1.0, 1.0, 0.99, 1.0, 1.0, 0.99],
+    )
     assert diagnosis.status.value == "underfitting"
     assert not actions(diagnosis) & (REGULARIZING | {"early_stopping"})
 

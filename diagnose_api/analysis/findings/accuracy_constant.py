@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from diagnose_api.analysis.context import Context
+from diagnose_api.analysis.fast_stats import median
 from diagnose_api.analysis.findings.base import Outcome
 from diagnose_api.analysis.findings.base import rounded
 from diagnose_api.analysis.result import Finding
@@ -26,14 +27,23 @@ SATURATED = 0.999
 
 
 def frozen_value(values: np.ndarray) -> tuple[float, float] | None:
-    """The frozen value and its share of epochs, or None if the series moves."""
+    """The frozen value and its share of epochs, or None if the series moves.
+
+    A value that fills more than half of the epochs is the median, so the
+    median of the values rounded to 3 decimals is the only candidate for a
+    share >= ``MODE_SHARE``; the full count of every value is needed only
+    when the series spans at most ``MAX_SPAN``.
+    """
     rounded_values = np.round(values, 3)
+    center = median(rounded_values)
+    share = np.count_nonzero(rounded_values == center) / values.size
+    if share >= MODE_SHARE:
+        return center, share
+    if values.max() - values.min() > MAX_SPAN:
+        return None
     unique, counts = np.unique(rounded_values, return_counts=True)
     top = int(np.argmax(counts))
-    share = float(counts[top] / values.size)
-    if share >= MODE_SHARE or float(np.ptp(values)) <= MAX_SPAN:
-        return float(unique[top]), share
-    return None
+    return float(unique[top]), float(counts[top] / values.size)
 
 
 def detect(ctx: Context) -> Outcome:
@@ -49,7 +59,10 @@ def detect(ctx: Context) -> Outcome:
         if result is None or result[0] >= SATURATED:
             continue
         value, share = result
-        frozen[series.name] = {"value": rounded(value), "share_of_epochs": rounded(share)}
+        frozen[series.name] = {
+            "value": rounded(value),
+            "share_of_epochs": rounded(share),
+        }
     if not frozen:
         return None
     name, details = next(iter(frozen.items()))

@@ -39,7 +39,9 @@ def detect(ctx: Context) -> Outcome:
     accuracies = [s for s in (ctx.train_accuracy, ctx.val_accuracy) if s is not None]
     if not accuracies:
         return None
-    regression = [n for n in ctx.history.series if split_name(n).kind in REGRESSION_KINDS]
+    regression = [
+        n for n in ctx.history.series if split_name(n).kind in REGRESSION_KINDS
+    ]
     if not regression:
         return None
     values = np.concatenate([s.values[s.observed] for s in accuracies])

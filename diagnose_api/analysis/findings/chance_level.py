@@ -49,7 +49,9 @@ def detect(ctx: Context) -> Outcome:
         (ctx.val_loss, ctx.val_accuracy),
         (ctx.train_loss, ctx.train_accuracy),
     ]
-    usable = [(loss, acc) for loss, acc in pairs if loss is not None and acc is not None]
+    usable = [
+        (loss, acc) for loss, acc in pairs if loss is not None and acc is not None
+    ]
     if not usable:
         return SkippedCheck(CODE, "needs a loss and an accuracy of the same split")
     loss, accuracy = usable[0]

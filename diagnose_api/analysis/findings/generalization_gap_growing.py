@@ -19,6 +19,7 @@ import numpy as np
 
 from diagnose_api.analysis.context import ALPHA
 from diagnose_api.analysis.context import Context
+from diagnose_api.analysis.fast_stats import median
 from diagnose_api.analysis.findings.base import NOISE_MULTIPLE
 from diagnose_api.analysis.findings.base import Outcome
 from diagnose_api.analysis.findings.base import fmt
@@ -57,7 +58,7 @@ def detect(ctx: Context) -> Outcome:
         return None
     tau, p_value = kendall(x, g)
     sigma = ctx.gap_noise
-    level = float(np.median(np.abs(gap[finite])))
+    level = median(np.abs(gap[finite]))
     sigma = max(sigma, 1e-3 * level) if np.isfinite(sigma) else 1e-3 * level
     end = end_level(g[1:])
     growth = end - float(g[0])

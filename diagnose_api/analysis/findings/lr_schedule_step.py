@@ -36,7 +36,9 @@ def learning_rate_series(ctx: Context) -> Series | None:
 def detect(ctx: Context) -> Outcome:
     lr = learning_rate_series(ctx)
     if lr is None:
-        return SkippedCheck(CODE, "no learning-rate series (lr, learning_rate) was logged")
+        return SkippedCheck(
+            CODE, "no learning-rate series (lr, learning_rate) was logged"
+        )
     positions = np.flatnonzero(lr.observed & (lr.values > 0))
     if positions.size < 2:
         return None
@@ -53,7 +55,7 @@ def detect(ctx: Context) -> Outcome:
         stepped = []
         for curve in curves:
             current = curve.values[position]
-            previous = curve.values[: position][curve.observed[:position]]
+            previous = curve.values[:position][curve.observed[:position]]
             if not curve.observed[position] or previous.size == 0:
                 continue
             change = float(current - previous[-1])

@@ -38,9 +38,7 @@ def detect(ctx: Context) -> Outcome:
     if not per_series:
         return None
     loss_names = {s.name for s in (ctx.train_loss, ctx.val_loss) if s is not None}
-    severity = (
-        Severity.CRITICAL if loss_names & per_series.keys() else Severity.MEDIUM
-    )
+    severity = Severity.CRITICAL if loss_names & per_series.keys() else Severity.MEDIUM
     first = min(first_epochs)
     names = ", ".join(sorted(per_series))
     return Finding(

@@ -41,7 +41,9 @@ def detect(ctx: Context) -> Outcome:
         first = median(window[:3])
         last = median(window[-3:])
         change = last - first
-        tolerance = max(NOISE_MULTIPLE * ctx.noise(series), RELATIVE_FLATNESS * abs(first))
+        tolerance = max(
+            NOISE_MULTIPLE * ctx.noise(series), RELATIVE_FLATNESS * abs(first)
+        )
         if abs(change) > tolerance:
             return None
         evidence[series.name] = {
@@ -49,8 +51,10 @@ def detect(ctx: Context) -> Outcome:
             "change": rounded(change),
             "tolerance": rounded(tolerance),
         }
-        window_start = float(x[start]) if window_start is None else min(
-            window_start, float(x[start])
+        window_start = (
+            float(x[start])
+            if window_start is None
+            else min(window_start, float(x[start]))
         )
     assert window_start is not None
     return Finding(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from diagnose_api.analysis.context import Context
+from diagnose_api.analysis.fast_stats import median
 from diagnose_api.analysis.findings.base import Outcome
 from diagnose_api.analysis.findings.base import rounded
 from diagnose_api.analysis.result import Finding
@@ -38,7 +39,7 @@ def detect(ctx: Context) -> Outcome:
     if share < MIN_SHARE:
         return None
     with np.errstate(over="ignore"):
-        ratio = float(np.median(val[both] / train[both]))
+        ratio = median(val[both] / train[both])
     leakage = share >= LEAKAGE_SHARE and ratio <= LEAKAGE_RATIO
     epochs = ctx.epochs[both][below]
     message = (

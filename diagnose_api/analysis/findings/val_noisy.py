@@ -16,13 +16,14 @@ from __future__ import annotations
 import numpy as np
 
 from diagnose_api.analysis.context import Context
+from diagnose_api.analysis.fast_stats import median
 from diagnose_api.analysis.findings.base import Outcome
 from diagnose_api.analysis.findings.base import rounded
 from diagnose_api.analysis.findings.base import severity_at_least
 from diagnose_api.analysis.history import Series
+from diagnose_api.analysis.noise import noise_scale
 from diagnose_api.analysis.result import Finding
 from diagnose_api.analysis.result import SkippedCheck
-from diagnose_api.analysis.noise import noise_scale
 
 CODE = "val_noisy"
 MIN_RELATIVE_NOISE = 0.1
@@ -48,7 +49,7 @@ def detect(ctx: Context) -> Outcome:
     if val.observed.sum() < MIN_POINTS:
         return SkippedCheck(CODE, f"fewer than {MIN_POINTS} finite validation losses")
     sigma_val = gap_free_noise(ctx, val)
-    level = abs(float(np.median(val.values[val.observed])))
+    level = abs(median(val.values[val.observed]))
     if not np.isfinite(sigma_val) or level == 0:
         return None
     relative = sigma_val / level
