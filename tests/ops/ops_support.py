@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
+import threading
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -71,6 +74,28 @@ def post_history(
     return http_call(url + "/v1/diagnoses", "POST", body, all_headers)
 
 
+class Budget:
+    """A shared, thread-safe count of requests that stops at a limit or a deadline."""
+
+    def __init__(self, max_requests: int, max_seconds: float) -> None:
+        self.max_requests = max_requests
+        self.deadline = time.monotonic() + max_seconds
+        self.started = 0
+        self.finished = 0
+        self.lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self.lock:
+            if self.started >= self.max_requests or time.monotonic() >= self.deadline:
+                return False
+            self.started += 1
+            return True
+
+    def done(self) -> None:
+        with self.lock:
+            self.finished += 1
+
+
 def child_pids(parent_pid: int) -> list[int]:
     """Return the pids of the processes whose parent is ``parent_pid`` (Linux /proc)."""
     children = []
@@ -84,6 +109,51 @@ def child_pids(parent_pid: int) -> list[int]:
         if int(fields[1]) == parent_pid:
             children.append(int(stat.parent.name))
     return sorted(children)
+
+
+def accepted_connections(pid: int, port: int) -> set[int]:
+    """Return the inodes of ``pid``'s established TCP connections on local ``port``.
+
+    For a gunicorn sync worker these are the requests it has accepted and
+    not yet finished. The listening socket is left out because its state is
+    LISTEN, not ESTABLISHED. An exited process has none.
+    """
+    try:
+        descriptors = list(Path(f"/proc/{pid}/fd").iterdir())
+        table = Path(f"/proc/{pid}/net/tcp").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return set()
+
+    inodes = set()
+    for descriptor in descriptors:
+        try:
+            target = os.readlink(descriptor)
+        except FileNotFoundError:
+            # Closed since the listing.
+            continue
+        if target.startswith("socket:["):
+            inodes.add(int(target[len("socket:[") : -1]))
+
+    accepted = set()
+    # Columns of /proc/net/tcp: sl, local address (hex ip:port), remote
+    # address, state (01 is ESTABLISHED), ..., inode in the tenth column.
+    for line in table.splitlines()[1:]:
+        fields = line.split()
+        local_port = int(fields[1].rsplit(":", 1)[1], 16)
+        inode = int(fields[9])
+        if fields[3] == "01" and local_port == port and inode in inodes:
+            accepted.add(inode)
+    return accepted
+
+
+def process_exited(pid: int) -> bool:
+    """Return True when ``pid`` is gone or a zombie, so it runs no more code."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    # The state letter follows the command name, which sits in parentheses.
+    return text[text.rindex(")") + 2] == "Z"
 
 
 def json_lines(text: str) -> list[dict[str, Any]]:

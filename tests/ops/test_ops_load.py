@@ -12,7 +12,6 @@ import http.client
 import json
 import os
 import signal
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from ops_support import OVERFIT_HISTORY
+from ops_support import Budget
 from ops_support import child_pids
 from server import Server
 from server import start_server
@@ -40,28 +40,6 @@ class Outcome:
 
     status: int
     retried: bool
-
-
-class Budget:
-    """A shared, thread-safe count of requests that stops at a limit or a deadline."""
-
-    def __init__(self, max_requests: int, max_seconds: float) -> None:
-        self.max_requests = max_requests
-        self.deadline = time.monotonic() + max_seconds
-        self.started = 0
-        self.finished = 0
-        self.lock = threading.Lock()
-
-    def take(self) -> bool:
-        with self.lock:
-            if self.started >= self.max_requests or time.monotonic() >= self.deadline:
-                return False
-            self.started += 1
-            return True
-
-    def done(self) -> None:
-        with self.lock:
-            self.finished += 1
 
 
 def post_once(port: int) -> int:
