@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import resource
 import statistics
 import time
 from collections.abc import Callable
@@ -19,12 +20,16 @@ class Timing:
     ``median`` and ``minimum`` are wall-clock times. ``cpu_median`` is the
     median CPU time of this process, which leaves out the time spent
     waiting for a core on a machine shared with other jobs.
+    ``page_faults_median`` is the median number of minor page faults of
+    one run: pages the kernel had to map and zero because the process
+    touched memory it had given back.
     """
 
     median: float
     minimum: float
     cpu_median: float
     n_repeats: int
+    page_faults_median: float = 0.0
 
 
 def time_call(
@@ -47,16 +52,22 @@ def time_call(
     n_repeats = max(MIN_REPEATS, min(max_repeats, n_repeats))
     samples = []
     cpu_samples = []
+    fault_samples = []
     for _ in range(n_repeats):
         state = setup()
+        faults_start = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         cpu_start = time.process_time()
         start = time.perf_counter()
         work(state)
         samples.append(time.perf_counter() - start)
         cpu_samples.append(time.process_time() - cpu_start)
+        fault_samples.append(
+            resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults_start
+        )
     return Timing(
         median=statistics.median(samples),
         minimum=min(samples),
         cpu_median=statistics.median(cpu_samples),
         n_repeats=n_repeats,
+        page_faults_median=statistics.median(fault_samples),
     )

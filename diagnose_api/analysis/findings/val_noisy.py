@@ -32,11 +32,18 @@ MIN_POINTS = 4
 
 
 def gap_free_noise(ctx: Context, series: Series) -> float:
-    """Noise level from differences that do not cross a gap in the epochs."""
-    diffs = ctx.differences(series).values
-    diffs = diffs[np.isfinite(diffs)]
+    """Noise level from differences that do not cross a gap in the epochs.
+
+    A series logged and finite at every epoch, with no gap in the epochs,
+    has all its differences, so its noise is the context's noise of the
+    series itself.
+    """
+    all_diffs = ctx.differences(series).values
+    diffs = all_diffs[np.isfinite(all_diffs)]
     if diffs.size < 2:
         return float("nan")
+    if ctx.complete(series) and diffs.size == series.values.size - 1:
+        return ctx.raw_noise(series)
     # noise_scale takes a series; the cumulative sum of the differences is a
     # series with exactly these differences.
     return noise_scale(np.concatenate([[0.0], np.cumsum(diffs)]))
