@@ -109,26 +109,30 @@ class Rise:
 def measure_rise(epochs: np.ndarray, values: np.ndarray, noise: float) -> Rise | None:
     """Measure the rise after the minimum; None when no value is finite."""
     finite = np.isfinite(values)
-    if not finite.any():
-        return None
-    best_index = int(np.nanargmin(np.where(finite, values, np.nan)))
-    after = values[best_index + 1 :]
-    after = after[np.isfinite(after)]
-    best_value = float(values[best_index])
-    before = values[:best_index]
-    before = before[np.isfinite(before)]
+    if finite.all():
+        # The common case: no NaN or inf, so no position needs filtering.
+        best_index = int(values.argmin())
+        best_value = float(values[best_index])
+        after = values[best_index + 1 :]
+        before = values[:best_index]
+        segment = values[best_index:]
+        segment_epochs = epochs[best_index:]
+    else:
+        if not finite.any():
+            return None
+        best_index = int(np.nanargmin(np.where(finite, values, np.nan)))
+        best_value = float(values[best_index])
+        after = values[best_index + 1 :][finite[best_index + 1 :]]
+        before = values[:best_index][finite[:best_index]]
+        mask = finite[best_index:]
+        segment = values[best_index:][mask]
+        segment_epochs = epochs[best_index:][mask]
     excursion = 0.0
     if before.size:
-        excursion = float(np.max(before - np.minimum.accumulate(before)))
+        excursion = float((before - np.minimum.accumulate(before)).max())
     if after.size == 0:
         return Rise(best_index, best_value, best_value, 0.0, noise, 0, excursion)
     end_value = end_level(after)
-    segment = values[best_index:]
-    segment_epochs = epochs[best_index:]
-    mask = np.isfinite(segment)
-    if not mask.all():
-        segment = segment[mask]
-        segment_epochs = segment_epochs[mask]
     return Rise(
         best_index=best_index,
         best_value=best_value,
@@ -137,7 +141,7 @@ def measure_rise(epochs: np.ndarray, values: np.ndarray, noise: float) -> Rise |
         noise=noise,
         n_after=int(after.size),
         excursion=excursion,
-        max_after=float(np.max(np.abs(after))),
+        max_after=float(np.abs(after).max()),
         segment_epochs=segment_epochs,
         segment_values=segment,
     )
