@@ -23,6 +23,7 @@ from benchmarks.http_load import worker_memory
 from benchmarks.inprocess import measure_diagnose
 from benchmarks.machine import describe_machine
 from benchmarks.report import render_report
+from diagnose_api.allocator import keep_freed_memory
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = (200, 10_000, 100_000)
@@ -128,8 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.seconds = min(args.seconds, 3.0)
     machine = describe_machine(ROOT)
+    # The same allocator settings as the gunicorn workers (gunicorn.conf.py).
+    allocator_tuned = keep_freed_memory()
     results: dict[str, Any] = {
         "command": "make bench",
+        "allocator_tuned": allocator_tuned,
         "machine": dataclasses.asdict(machine),
         "diagnose": _diagnose_rows(budget),
         "analyzer_sizes": list(ANALYZER_SIZES),
