@@ -179,14 +179,20 @@ def median(values: np.ndarray) -> float:
     values. Like numpy, it adds the middle values to 0.0, so a median of
     -0.0 is 0.0. An empty array gives NaN.
     """
-    n = values.size
-    if n == 0:
+    if values.size == 0:
         return float("nan")
+    return _median_in_place(values.copy())
+
+
+def _median_in_place(values: np.ndarray) -> float:
+    """``median`` of a non-empty array that may be reordered."""
+    n = values.size
     half = n // 2
     if n % 2:
-        return float(0.0 + np.partition(values, half)[half])
-    middle = np.partition(values, (half - 1, half))
-    return float((0.0 + middle[half - 1] + middle[half]) / 2)
+        values.partition(half)
+        return float(0.0 + values[half])
+    values.partition((half - 1, half))
+    return float((0.0 + values[half - 1] + values[half]) / 2)
 
 
 def median_abs_deviation(values: np.ndarray) -> float:
@@ -194,9 +200,14 @@ def median_abs_deviation(values: np.ndarray) -> float:
 
     ``median(|x - median(x)|) / Phi^{-1}(3/4)`` for a 1-D array without NaN,
     equal to ``scipy.stats.median_abs_deviation(values, scale="normal")``.
+    The deviations are computed and partitioned in one buffer.
     """
+    if values.size == 0:
+        return float("nan")
     center = median(values)
-    return median(np.abs(values - center)) / NORMAL_MAD
+    deviation = values - center
+    np.abs(deviation, out=deviation)
+    return _median_in_place(deviation) / NORMAL_MAD
 
 
 def f_survival(value: float, dfn: float, dfd: float) -> float:

@@ -71,7 +71,8 @@ def noise_scale(values: np.ndarray) -> float:
     if series.ndim != 1:
         raise ValueError(f"values must be 1-D, got shape {series.shape}")
 
-    finite_values = series[np.isfinite(series)]
+    finite = np.isfinite(series)
+    finite_values = series if finite.all() else series[finite]
     if finite_values.size < MIN_FINITE_VALUES:
         return math.nan
     if finite_values.size < MIN_FOR_SECOND_DIFFERENCES:
