@@ -34,7 +34,7 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 # Keep freed memory mapped between requests (diagnose_api/allocator.py): a
 # 100,000-point diagnosis otherwise spends a quarter of its time on page
-# faults. Set in the arbiter, so every forked worker inherits it; importing
+# faults. Set in the arbiter, so every forked worker inherits it. Importing
 # the module loads Flask, not the application.
 if os.environ.get("DIAGNOSE_KEEP_FREED_MEMORY", "1") != "0":
     from diagnose_api.allocator import keep_freed_memory

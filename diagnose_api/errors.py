@@ -93,7 +93,9 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
             elif key == "_schema":
                 path = prefix or "_schema"
             elif prefix:
-                path = f"{prefix}.{key}" if not str(key).startswith("[") else prefix + key
+                path = (
+                    f"{prefix}.{key}" if not str(key).startswith("[") else prefix + key
+                )
             else:
                 path = str(key)
             for sub_path, sub_messages in flatten_messages(value, path).items():
@@ -150,7 +152,9 @@ def register_error_handlers(app: Flask) -> None:
             error.status,
             error.detail,
         )
-        return problem(error.status, error.title, error.detail, error.slug, error.errors)
+        return problem(
+            error.status, error.title, error.detail, error.slug, error.errors
+        )
 
     @app.errorhandler(ValidationError)
     def handle_validation_error(error: ValidationError) -> Response:

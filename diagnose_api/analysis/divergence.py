@@ -65,7 +65,7 @@ HINGE_RANK_TOLERANCE = 1e-12
 class _Sums:
     """Sums over the points of a series that every hinge fit shares.
 
-    ``suffix_*[j]`` sums over the points i >= j; the hinge term of the
+    ``suffix_*[j]`` sums over the points i >= j. The hinge term of the
     breakpoint k touches the points i > k, whose sums are ``suffix_*[k + 1]``.
     """
 

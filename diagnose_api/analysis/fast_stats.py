@@ -90,7 +90,7 @@ def kendalltau(x: np.ndarray, y: np.ndarray) -> KendallResult:
         Var S = (n (n - 1)(2n + 5) - sum_k t_k (t_k - 1)(2 t_k + 5)) / 18,
 
     p = 2 Phi(-|S| / sqrt(Var S)). These are scipy's rules. Up to
-    ``MAX_PAIRWISE_POINTS`` points the pairs are compared directly; longer
+    ``MAX_PAIRWISE_POINTS`` points the pairs are compared directly. Longer
     series and other inputs (x not increasing, y not finite) go to scipy
     itself, whose merge sort counts D in O(n log n). All values tied gives
     NaN for both, as in scipy.
@@ -132,7 +132,7 @@ def _tie_term(y: np.ndarray) -> float:
     return float((sizes * (sizes - 1) * (2 * sizes + 5)).sum())
 
 
-# A diagnosis uses a handful of window lengths; 400 points (the Theil-Sen
+# A diagnosis uses a handful of window lengths. 400 points (the Theil-Sen
 # limit) take 1.3 MB of positions, so at most about 10 MB stay cached.
 @lru_cache(maxsize=8)
 def pairs(n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -58,7 +58,7 @@ def debiased_ema(values: np.ndarray, weight: float = DEFAULT_WEIGHT) -> np.ndarr
     >>> debiased_ema(np.array([1.0, 2.0, 3.0]), weight=0.6).round(4)
     array([1.    , 1.625 , 2.3265])
     """
-    # scipy.signal imports most of scipy (about 50 MB); only the plots call
+    # scipy.signal imports most of scipy (about 50 MB). Only the plots call
     # this function, so a worker that draws nothing never loads it.
     from scipy.signal import lfilter
 

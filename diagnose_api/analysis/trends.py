@@ -17,18 +17,20 @@ longer than ``MAX_THEIL_SEN_POINTS`` are subsampled evenly for the slope.
 
 The Kendall test compares every pair of up to ``MAX_KENDALL_POINTS``
 points. A longer window is tested on the means of that many blocks of
-consecutive points. A per-step log of 100,000 points is strongly
-autocorrelated (each step's loss is an average over a few batches, and
-neighbouring steps see similar weights), which makes a test on the raw
-points report trends that are not there. The block means are closer to
-independent, and averaging b points divides their noise by sqrt(b), so a
-real trend keeps its power: on 256 blocks the test is significant from
-|tau| of about 0.08.
+consecutive points. Neighbouring steps of a per-step log see nearly the
+same weights, so their noise is often autocorrelated, and autocorrelation
+raises the false-alarm rate of a test that assumes independent points
+(Hamed and Rao 1998). Block means are closer to independent, and averaging
+b points divides their noise by about sqrt(b), so a real trend keeps its
+power: on 256 blocks the test is significant from |tau| of about 0.08.
 
 References
 ----------
 Sen, P. K. (1968). Estimates of the regression coefficient based on
 Kendall's tau. JASA 63(324), 1379-1389.
+
+Hamed, K. H., and Rao, A. R. (1998). A modified Mann-Kendall trend test
+for autocorrelated data. Journal of Hydrology 204(1-4), 182-196.
 """
 
 from __future__ import annotations

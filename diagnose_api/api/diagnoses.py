@@ -27,5 +27,7 @@ def create_diagnosis() -> tuple[dict[str, Any], int]:
     """Diagnose one training history, sent as JSON or as a log file."""
     request_data = load_any(request)
     result = diagnose_with_metrics(diagnose, request_data.history, request_data.options)
-    logger.debug("diagnosed %d epochs: %s", request_data.history.n_epochs, result.status)
+    logger.debug(
+        "diagnosed %d epochs: %s", request_data.history.n_epochs, result.status
+    )
     return diagnosis_schema.dump(result), 200

@@ -65,8 +65,12 @@ class TrendSchema(Schema):
     window_start = FiniteFloat(allow_none=True)
     window_end = FiniteFloat(allow_none=True)
     n_points = fields.Integer(required=True)
-    slope = FiniteFloat(allow_none=True, metadata={"description": "Per epoch (Theil-Sen)."})
-    p_value = FiniteFloat(allow_none=True, metadata={"description": "Kendall tau test."})
+    slope = FiniteFloat(
+        allow_none=True, metadata={"description": "Per epoch (Theil-Sen)."}
+    )
+    p_value = FiniteFloat(
+        allow_none=True, metadata={"description": "Kendall tau test."}
+    )
     direction = fields.String(
         required=True, metadata={"enum": ["rising", "falling", "flat", "unknown"]}
     )
@@ -94,7 +98,9 @@ class FindingSchema(Schema):
 
 
 class RecommendationSchema(Schema):
-    action = fields.String(required=True, metadata={"enum": list(RECOMMENDATION_ACTIONS)})
+    action = fields.String(
+        required=True, metadata={"enum": list(RECOMMENDATION_ACTIONS)}
+    )
     priority = fields.Integer(required=True)
     rationale = fields.String(required=True)
     parameters = JsonObject(required=True)
@@ -148,7 +154,9 @@ class EarlyStoppingSchema(Schema):
 
 class ProjectionSchema(Schema):
     series = fields.String(required=True)
-    family = fields.String(required=True, metadata={"enum": ["exponential", "power_law"]})
+    family = fields.String(
+        required=True, metadata={"enum": ["exponential", "power_law"]}
+    )
     plateau = FiniteFloat(required=True)
     current = FiniteFloat(required=True)
     expected_gain = FiniteFloat(required=True)

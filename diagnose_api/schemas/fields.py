@@ -119,7 +119,7 @@ def finite_or_none(value: Any) -> Any:
     """Replace NaN and infinities by None, recursively, for strict JSON.
 
     The built-in types of the analyzers' evidence are matched by exact type
-    first; numpy scalars and subclasses go through ``isinstance``.
+    first. numpy scalars and subclasses go through ``isinstance``.
     """
     kind = type(value)
     if kind is float:

@@ -7,7 +7,9 @@ from marshmallow import fields
 
 
 class ProblemSchema(Schema):
-    type = fields.String(required=True, metadata={"description": "URI of the problem type."})
+    type = fields.String(
+        required=True, metadata={"description": "URI of the problem type."}
+    )
     title = fields.String(required=True)
     status = fields.Integer(required=True)
     detail = fields.String(required=True)

@@ -28,7 +28,9 @@ from diagnose_api.schemas.fields import to_series
 MIN_EPOCHS = 3
 MAX_NAME_LENGTH = 200
 RESERVED_RECORD_KEYS = ("epoch", "step")
-LOSS_NAMES_HINT = "'loss', 'val_loss' (or an alias such as 'train_loss', 'valid_loss', 'eval_loss')"
+LOSS_NAMES_HINT = (
+    "'loss', 'val_loss' (or an alias such as 'train_loss', 'valid_loss', 'eval_loss')"
+)
 
 
 @dataclass(frozen=True)
@@ -209,11 +211,17 @@ class DiagnoseRequestSchema(LimitedSchema):
         self, records: list[dict[str, Any]]
     ) -> tuple[dict[str, SeriesData], SeriesData | None, list[int] | None]:
         if not records:
-            raise ValidationError({"records": ["The list is empty; send one object per epoch."]})
+            raise ValidationError(
+                {"records": ["The list is empty; send one object per epoch."]}
+            )
         max_epochs = int(self.limits.get("MAX_EPOCHS", 200_000))
         if len(records) > max_epochs:
             raise ValidationError(
-                {"records": [f"{len(records)} records exceed the limit of {max_epochs}."]}
+                {
+                    "records": [
+                        f"{len(records)} records exceed the limit of {max_epochs}."
+                    ]
+                }
             )
         names: dict[str, None] = {}
         for record in records:
@@ -254,7 +262,11 @@ class DiagnoseRequestSchema(LimitedSchema):
             raise ValidationError({"records": errors})
         if not series:
             raise ValidationError(
-                {"records": [f"No metric in the records; send at least {LOSS_NAMES_HINT}."]}
+                {
+                    "records": [
+                        f"No metric in the records; send at least {LOSS_NAMES_HINT}."
+                    ]
+                }
             )
         return series, epochs, steps
 
@@ -294,7 +306,11 @@ class DiagnoseRequestSchema(LimitedSchema):
             n = next(iter(lengths.values()))
         if n < MIN_EPOCHS:
             raise ValidationError(
-                {field: [f"Only {n} epoch(s); a diagnosis needs at least {MIN_EPOCHS}."]}
+                {
+                    field: [
+                        f"Only {n} epoch(s); a diagnosis needs at least {MIN_EPOCHS}."
+                    ]
+                }
             )
         if steps is not None and len(steps) != n:
             raise ValidationError(
@@ -363,4 +379,3 @@ def _indexed(messages: Any) -> dict[int, Any]:
     if isinstance(messages, dict):
         return {int(k): v for k, v in messages.items()}
     return {-1: messages}
-
