@@ -57,11 +57,11 @@ REQUEST_PATH_PREFIXES = ("request:", "response:")
 def is_checked(name: str) -> bool:
     """Whether a row's growth ratio fails the run: every analyzer, no request step.
 
-    Parsing 4 x 100,000 floats builds 400,000 Python floats, about 20 MB,
-    in memory that the allocator returned to the kernel after the previous
-    request, so each parse pays thousands of minor page faults that a
-    parse of 10,000 points, which reuses memory the process still holds,
-    does not. The table shows the fault counts next to the times.
+    Parsing 4 x 100,000 floats builds 400,000 Python floats, about 20 MB.
+    Python's allocator returned that memory to the kernel after the
+    previous parse, so each parse pays thousands of minor page faults. A
+    parse of 10,000 points reuses memory the process still has and pays
+    none. The table shows the fault counts next to the times.
     """
     return not name.startswith(REQUEST_PATH_PREFIXES)
 

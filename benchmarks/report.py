@@ -161,11 +161,11 @@ def _analyzers(results: dict[str, Any]) -> str:
     for row in results["analyzers"]:
         ratio = row["cpu_growth_ratio"]
         checked = row.get("checked", True)
-        shown = f"{ratio:.2f}"
+        ratio_text = f"{ratio:.2f}"
         if checked and ratio > MAX_GROWTH_RATIO:
-            shown = f"**{ratio:.2f}**"
+            ratio_text = f"**{ratio:.2f}**"
         elif not checked:
-            shown += " (not checked)"
+            ratio_text += " (not checked)"
         faults = row.get("page_faults", {})
         rows.append(
             [
@@ -175,7 +175,7 @@ def _analyzers(results: dict[str, Any]) -> str:
                 f"{row['growth_ratio']:.2f}",
                 f"{row['cpu_median_ms'][small]:.3f}",
                 f"{row['cpu_median_ms'][large]:.3f}",
-                shown,
+                ratio_text,
                 f"{faults.get(small, 0):g} / {faults.get(large, 0):g}",
             ]
         )

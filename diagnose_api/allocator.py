@@ -11,8 +11,8 @@ time.
 ``keep_freed_memory`` raises both thresholds, so blocks up to
 ``MMAP_THRESHOLD_BYTES`` come from the heap and up to
 ``TRIM_THRESHOLD_BYTES`` of free heap stays mapped for reuse. The peak
-memory of a request does not change; what changes is that a worker keeps
-its largest request's memory instead of returning it between requests.
+memory of a request does not change. A worker keeps its largest
+request's memory between requests instead of returning it.
 """
 
 from __future__ import annotations

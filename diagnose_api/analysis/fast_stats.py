@@ -62,8 +62,8 @@ def _scipy_kendalltau(x: np.ndarray, y: np.ndarray) -> KendallResult:
     """``scipy.stats.kendalltau`` without its axis and NaN-policy wrapper.
 
     Imported on first use: ``scipy.stats`` adds about 45 MB to a worker
-    (with ``scipy.optimize``, which it imports), and a worker that only
-    sees windows of up to ``MAX_PAIRWISE_POINTS`` points never needs it.
+    (with ``scipy.optimize``, which it imports), and a worker whose windows
+    all have at most ``MAX_PAIRWISE_POINTS`` points never needs it.
     """
     from scipy import stats
 
