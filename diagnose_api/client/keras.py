@@ -21,13 +21,9 @@ from typing import Any
 
 import keras
 
-from diagnose_api.client.http import DiagnoseClient
-from diagnose_api.client.live import CALLBACK_BACKOFF_SECONDS
-from diagnose_api.client.live import CALLBACK_RETRIES
 from diagnose_api.client.live import DiagnoseServiceWarning
-from diagnose_api.client.live import LiveRunReporter
 from diagnose_api.client.live import StopAdvice
-from diagnose_api.client.options import stop_rule_options
+from diagnose_api.client.live import callback_reporter
 
 __all__ = ["DiagnoseCallback", "DiagnoseServiceWarning"]
 
@@ -104,18 +100,16 @@ class DiagnoseCallback(keras.callbacks.Callback):
         api_key: str | None = None,
     ) -> None:
         super().__init__()
-        options = stop_rule_options(
-            monitor=monitor, patience=patience, min_delta=min_delta, mode=mode
-        )
-        client = DiagnoseClient(
+        self.reporter = callback_reporter(
             url,
-            api_key=api_key,
+            name=name,
+            tags=tags,
+            monitor=monitor,
+            patience=patience,
+            min_delta=min_delta,
+            mode=mode,
             timeout=timeout,
-            retries=CALLBACK_RETRIES,
-            backoff=CALLBACK_BACKOFF_SECONDS,
-        )
-        self.reporter = LiveRunReporter(
-            client, name=name, tags=list(tags), options=options
+            api_key=api_key,
         )
         self.stop_training = stop_training
         self.restore_best_weights = restore_best_weights

@@ -21,14 +21,10 @@ from collections.abc import Iterable
 import lightning.pytorch as pl
 from lightning.pytorch.callbacks import Callback
 
-from diagnose_api.client.http import DiagnoseClient
-from diagnose_api.client.live import CALLBACK_BACKOFF_SECONDS
-from diagnose_api.client.live import CALLBACK_RETRIES
 from diagnose_api.client.live import DiagnoseServiceWarning
-from diagnose_api.client.live import LiveRunReporter
 from diagnose_api.client.live import StopAdvice
+from diagnose_api.client.live import callback_reporter
 from diagnose_api.client.live import scalar_metrics
-from diagnose_api.client.options import stop_rule_options
 
 __all__ = ["DiagnoseCallback", "DiagnoseServiceWarning"]
 
@@ -109,18 +105,16 @@ class DiagnoseCallback(Callback):
         api_key: str | None = None,
     ) -> None:
         super().__init__()
-        options = stop_rule_options(
-            monitor=monitor, patience=patience, min_delta=min_delta, mode=mode
-        )
-        client = DiagnoseClient(
+        self.reporter = callback_reporter(
             url,
-            api_key=api_key,
+            name=name,
+            tags=tags,
+            monitor=monitor,
+            patience=patience,
+            min_delta=min_delta,
+            mode=mode,
             timeout=timeout,
-            retries=CALLBACK_RETRIES,
-            backoff=CALLBACK_BACKOFF_SECONDS,
-        )
-        self.reporter = LiveRunReporter(
-            client, name=name, tags=list(tags), options=options
+            api_key=api_key,
         )
         self.stop_training = stop_training
         self.last_advice: StopAdvice | None = None

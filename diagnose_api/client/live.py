@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from typing import Any
 from diagnose_api.client.errors import ApiError
 from diagnose_api.client.errors import ClientError
 from diagnose_api.client.http import DiagnoseClient
+from diagnose_api.client.options import stop_rule_options
 
 logger = logging.getLogger(__name__)
 
@@ -245,6 +247,42 @@ class LiveRunReporter:
         except Warning:
             # Warnings configured as errors must not stop training.
             logger.warning(message)
+
+
+def callback_reporter(
+    url: str,
+    *,
+    name: str | None,
+    tags: Iterable[str],
+    monitor: str,
+    patience: int,
+    min_delta: float,
+    mode: str,
+    timeout: float,
+    api_key: str | None,
+) -> LiveRunReporter:
+    """Build the reporter of a training callback: its stop rule and a quick client.
+
+    The client retries ``CALLBACK_RETRIES`` times after
+    ``CALLBACK_BACKOFF_SECONDS``, so a slow service delays an epoch by
+    little.
+
+    Raises
+    ------
+    ValueError
+        If a stop-rule option is invalid (see ``stop_rule_options``).
+    """
+    options = stop_rule_options(
+        monitor=monitor, patience=patience, min_delta=min_delta, mode=mode
+    )
+    client = DiagnoseClient(
+        url,
+        api_key=api_key,
+        timeout=timeout,
+        retries=CALLBACK_RETRIES,
+        backoff=CALLBACK_BACKOFF_SECONDS,
+    )
+    return LiveRunReporter(client, name=name, tags=list(tags), options=options)
 
 
 def scalar_metrics(metrics: Mapping[str, Any]) -> dict[str, float]:
