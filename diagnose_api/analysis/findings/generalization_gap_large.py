@@ -16,8 +16,8 @@ from diagnose_api.analysis.context import Context
 from diagnose_api.analysis.findings.base import Outcome
 from diagnose_api.analysis.findings.base import fmt
 from diagnose_api.analysis.findings.base import rounded
+from diagnose_api.analysis.findings.base import severity_at_least
 from diagnose_api.analysis.result import Finding
-from diagnose_api.analysis.result import Severity
 from diagnose_api.analysis.result import SkippedCheck
 from diagnose_api.analysis.rise import end_level
 
@@ -34,14 +34,9 @@ def detect(ctx: Context) -> Outcome:
         gap = train - val
         if not gap >= ACCURACY_GAP:
             return None
-        severity = Severity.MEDIUM
-        if gap >= 0.4:
-            severity = Severity.CRITICAL
-        elif gap >= 0.2:
-            severity = Severity.HIGH
         return Finding(
             code=CODE,
-            severity=severity,
+            severity=severity_at_least(gap, (ACCURACY_GAP, 0.2, 0.4)),
             epochs=(last,),
             evidence={
                 "train_accuracy": rounded(train),
@@ -60,14 +55,10 @@ def detect(ctx: Context) -> Outcome:
     ratio = val_loss / train_loss
     if ratio < LOSS_RATIO:
         return None
-    severity = Severity.LOW
-    if ratio >= 20:
-        severity = Severity.HIGH
-    elif ratio >= 5:
-        severity = Severity.MEDIUM
     return Finding(
         code=CODE,
-        severity=severity,
+        # A loss ratio alone is never critical.
+        severity=severity_at_least(ratio, (5.0, 20.0, float("inf"))),
         epochs=(last,),
         evidence={
             "train_loss": rounded(train_loss),
