@@ -55,7 +55,7 @@ REQUEST_PATH_PREFIXES = ("request:", "response:")
 
 
 def is_checked(name: str) -> bool:
-    """Whether a row's growth ratio fails the run: every analyzer, no request step.
+    """Return whether a row's growth can fail the run: true for analyzers only.
 
     Parsing 4 x 100,000 floats builds 400,000 Python floats, about 20 MB.
     Python's allocator returned that memory to the kernel after the
