@@ -73,7 +73,7 @@ def _scipy_kendalltau(x: np.ndarray, y: np.ndarray) -> KendallResult:
 
 
 def kendalltau(x: np.ndarray, y: np.ndarray) -> KendallResult:
-    """Kendall's tau-b of (x, y) and its two-sided p-value, as ``scipy.stats.kendalltau``.
+    """Compute Kendall's tau-b of (x, y) and its p-value as ``scipy.stats.kendalltau``.
 
     For x strictly increasing and y finite, with C and D the concordant and
     discordant pairs, S = C - D = sum_{i<j} sign(y_j - y_i), N = n(n - 1)/2

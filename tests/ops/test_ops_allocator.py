@@ -1,4 +1,4 @@
-"""The allocator settings keep freed memory mapped, in the process and under gunicorn's config.
+"""Allocator settings keep freed memory mapped, in a process and under gunicorn.
 
 Each case runs in a fresh interpreter, because glibc's thresholds are
 process-wide and adapt to what the process has allocated before. The
