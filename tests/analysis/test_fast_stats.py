@@ -12,7 +12,7 @@ from diagnose_api.analysis.fast_stats import median
 from diagnose_api.analysis.fast_stats import median_abs_deviation
 from diagnose_api.analysis.trends import theil_sen_slope
 
-SIZES = [1, 2, 3, 4, 7, 33, 34, 67, 200, 1001]
+SIZES = [1, 2, 3, 4, 7, 33, 34, 67, 200, 1001, 50_000]
 EDGE_VALUES = np.array(
     [-0.0, 0.0, 1.0, -1.0, 2.5, -3.0, 1e300, -1e300, np.inf, -np.inf]
 )
