@@ -36,7 +36,14 @@ import numpy as np
 from scipy.special import fdtrc
 from scipy.special import ndtr
 
-__all__ = ["f_survival", "kendalltau", "median", "median_abs_deviation", "pairs"]
+__all__ = [
+    "f_survival",
+    "kendalltau",
+    "median",
+    "median_abs_deviation",
+    "median_and_mad",
+    "pairs",
+]
 
 # Phi^{-1}(3/4), the MAD of the standard normal distribution: the divisor
 # of scipy.stats.median_abs_deviation(..., scale="normal").
@@ -209,12 +216,20 @@ def median_abs_deviation(values: np.ndarray) -> float:
     equal to ``scipy.stats.median_abs_deviation(values, scale="normal")``.
     The deviations are computed and partitioned in one buffer.
     """
+    return median_and_mad(values)[1]
+
+
+def median_and_mad(values: np.ndarray) -> tuple[float, float]:
+    """Return ``(median(x), median_abs_deviation(x))``, taking the median once.
+
+    Both are NaN for an empty array.
+    """
     if values.size == 0:
-        return float("nan")
+        return float("nan"), float("nan")
     center = median(values)
     deviation = values - center
     np.abs(deviation, out=deviation)
-    return _median_in_place(deviation) / NORMAL_MAD
+    return center, _median_in_place(deviation) / NORMAL_MAD
 
 
 def f_survival(value: float, dfn: float, dfd: float) -> float:

@@ -10,6 +10,7 @@ from diagnose_api.analysis.fast_stats import f_survival
 from diagnose_api.analysis.fast_stats import kendalltau
 from diagnose_api.analysis.fast_stats import median
 from diagnose_api.analysis.fast_stats import median_abs_deviation
+from diagnose_api.analysis.fast_stats import median_and_mad
 from diagnose_api.analysis.trends import theil_sen_slope
 
 SIZES = [1, 2, 3, 4, 7, 33, 34, 67, 200, 1001, 50_000]
@@ -45,6 +46,14 @@ def test_mad_equals_scipy(size: int, kind: str) -> None:
     values = sample(size, size + 1, kind)
     expected = float(stats.median_abs_deviation(values, scale="normal"))
     assert median_abs_deviation(values) == expected
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_median_and_mad_equal_numpy_and_scipy(size: int) -> None:
+    values = sample(size, size + 2, "ties")
+    center, spread = median_and_mad(values)
+    assert repr(center) == repr(float(np.median(values)))
+    assert spread == float(stats.median_abs_deviation(values, scale="normal"))
 
 
 @pytest.mark.parametrize("size", [3, 4, 5, 33, 34, 67, 256, 257, 500, 5000])

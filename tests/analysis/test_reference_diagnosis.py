@@ -37,6 +37,10 @@ def scipy_mad(values: np.ndarray) -> float:
     return float(stats.median_abs_deviation(values, scale="normal"))
 
 
+def library_median_and_mad(values: np.ndarray) -> tuple[float, float]:
+    return numpy_median(values), scipy_mad(values)
+
+
 def scipy_theil_sen(x: np.ndarray, y: np.ndarray) -> float:
     if x.size > trends.MAX_THEIL_SEN_POINTS:
         index = trends.evenly_spaced(x.size, trends.MAX_THEIL_SEN_POINTS)
@@ -60,8 +64,7 @@ def use_library_functions(monkeypatch: pytest.MonkeyPatch) -> None:
     ):
         monkeypatch.setattr(f"{module}.median", numpy_median)
     monkeypatch.setattr(chance_level, "median", numpy_median)
-    monkeypatch.setattr(loss_spike, "median", numpy_median)
-    monkeypatch.setattr(loss_spike, "median_abs_deviation", scipy_mad)
+    monkeypatch.setattr(loss_spike, "median_and_mad", library_median_and_mad)
     monkeypatch.setattr("diagnose_api.analysis.noise.median_abs_deviation", scipy_mad)
     monkeypatch.setattr(trends, "kendalltau", stats.kendalltau)
     monkeypatch.setattr(trends, "theil_sen_slope", scipy_theil_sen)

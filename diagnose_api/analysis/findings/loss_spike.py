@@ -20,8 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from diagnose_api.analysis.context import Context
-from diagnose_api.analysis.fast_stats import median
-from diagnose_api.analysis.fast_stats import median_abs_deviation
+from diagnose_api.analysis.fast_stats import median_and_mad
 from diagnose_api.analysis.findings.base import Outcome
 from diagnose_api.analysis.findings.base import fmt
 from diagnose_api.analysis.findings.base import rounded
@@ -43,32 +42,36 @@ def spikes_in(ctx: Context, series: Series) -> list[dict]:
     if diffs.values.size < 3:
         return []
     finite = np.isfinite(diffs.values)
-    d = diffs.values[finite]
-    ends = diffs.end_positions[finite]
+    if finite.all():
+        d, ends = diffs.values, diffs.end_positions
+    else:
+        d, ends = diffs.values[finite], diffs.end_positions[finite]
     if d.size < 3:
         return []
-    scale = median_abs_deviation(d)
-    finite_values = values[series.observed]
-    magnitude = ctx.magnitude(series)
-    material = MIN_RANGE_FRACTION * float(np.ptp(finite_values))
-    scale = max(scale, 1e-3 * magnitude, 1e-300)
-    z = (d - median(d)) / scale
-    before = values[ends - 1]
-    logged_before = np.isfinite(before)
+    center, scale = median_and_mad(d)
+    material = MIN_RANGE_FRACTION * float(np.ptp(values[series.observed]))
+    # Only jumps above the material size can be spikes; the other tests
+    # run on those few candidates.
+    candidates = np.flatnonzero(d > material)
+    if candidates.size == 0:
+        return []
+    scale = max(scale, 1e-3 * ctx.magnitude(series), 1e-300)
+    jump = d[candidates]
+    z = (jump - center) / scale
+    before = values[ends[candidates] - 1]
     # For a gap-free pair the point before is the previous position; where it
     # was not logged, fall back to the jump size alone.
-    relative_ok = np.where(logged_before, d > MIN_RELATIVE_JUMP * np.abs(before), True)
+    relative_ok = ~np.isfinite(before) | (jump > MIN_RELATIVE_JUMP * np.abs(before))
     # Differences of values near the float64 limit overflow to inf; they are
     # not measurable jumps, and non_finite or the explosion rule covers them.
-    measurable = np.isfinite(z) & np.isfinite(d)
-    hits = np.flatnonzero(measurable & (z > Z_THRESHOLD) & (d > material) & relative_ok)
+    hits = np.flatnonzero(np.isfinite(z) & (z > Z_THRESHOLD) & relative_ok)
     return [
         {
-            "epoch": ctx.epoch_at(int(ends[i])),
-            "jump": rounded(float(d[i])),
-            "z_score": rounded(float(z[i])),
+            "epoch": ctx.epoch_at(int(ends[candidates[k]])),
+            "jump": rounded(float(jump[k])),
+            "z_score": rounded(float(z[k])),
         }
-        for i in hits
+        for k in hits
     ]
 
 
