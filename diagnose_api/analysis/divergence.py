@@ -208,7 +208,7 @@ def find_divergence(
             ):
                 before_x = epochs[: k + 1]
                 before_y = val_loss[: k + 1]
-                slope_before = float(np.polyfit(before_x, before_y, 1)[0])
+                slope_before = least_squares_slope(before_x, before_y)
                 bottom = int(np.argmin(before_y))
                 return Divergence(
                     epoch=float(epochs[bottom]),
@@ -221,7 +221,7 @@ def find_divergence(
 
     tau, p_value = kendall(epochs, val_loss)
     if tau > 0 and p_value < alpha and not _train_rises(epochs, train_loss, 0, alpha):
-        slope = float(np.polyfit(epochs, val_loss, 1)[0])
+        slope = least_squares_slope(epochs, val_loss)
         return Divergence(
             epoch=float(epochs[0]),
             confidence=round(1.0 - p_value, 4),
@@ -231,6 +231,17 @@ def find_divergence(
             slope_after=slope,
         )
     return None
+
+
+def least_squares_slope(x: np.ndarray, y: np.ndarray) -> float:
+    """Slope of the least-squares line of y on x, ``numpy.polyfit(x, y, 1)[0]``.
+
+    b = sum (x - mean x)(y - mean y) / sum (x - mean x)^2, with x holding
+    at least two distinct values. Centring first keeps the sums exact
+    enough at epoch numbers in the thousands.
+    """
+    dx = x - x.mean()
+    return float(dx @ (y - y.mean()) / (dx @ dx))
 
 
 def _train_rises(

@@ -71,3 +71,15 @@ def test_every_breakpoint_of_a_long_series_is_scored() -> None:
     k, sse, _, _ = divergence._best_breakpoint(x, y)
     assert k == 19_990
     assert sse == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("n_points", [2, 3, 10, 200, 100_000])
+@pytest.mark.parametrize("first_epoch", [0.0, 1.0, 5_000.0, 1e6])
+def test_least_squares_slope_equals_polyfit(n_points: int, first_epoch: float) -> None:
+    rng = np.random.default_rng(n_points)
+    epochs = first_epoch + np.cumsum(rng.uniform(0.5, 2.0, n_points))
+    values = 0.3 - 1e-3 * epochs + rng.normal(0.0, 0.05, n_points)
+    expected = float(np.polyfit(epochs, values, 1)[0])
+    assert divergence.least_squares_slope(epochs, values) == pytest.approx(
+        expected, rel=1e-9, abs=1e-15
+    )
