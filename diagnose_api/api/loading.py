@@ -57,6 +57,7 @@ LOG_MIMETYPES = frozenset(
 MULTIPART = "multipart/form-data"
 MULTIPART_PARTS = frozenset({"file", "options", "format"})
 JSON_LOG_FORMATS = frozenset({"hf_trainer_state", "mlflow_json"})
+REQUEST_SCHEMA_KEY = "diagnose_api.request_schema"
 
 __all__ = ["LogRejected", "load_any", "request_from_log"]
 
@@ -148,9 +149,22 @@ def load_request(payload: Any) -> DiagnoseRequest:
         raise ValidationError(
             {"_schema": ["Expected a JSON object with a 'history' or 'records' field."]}
         )
-    schema = DiagnoseRequestSchema(limits=current_app.config)
-    request: DiagnoseRequest = schema.load(payload)
+    request: DiagnoseRequest = _request_schema().load(payload)
     return request
+
+
+def _request_schema() -> DiagnoseRequestSchema:
+    """The application's request schema, built once per application.
+
+    It reads the limits from ``app.config`` at each load, so a changed
+    limit still applies. Building a schema costs about as much as loading
+    a 200-epoch history.
+    """
+    schema = current_app.extensions.get(REQUEST_SCHEMA_KEY)
+    if schema is None:
+        schema = DiagnoseRequestSchema(limits=current_app.config)
+        current_app.extensions[REQUEST_SCHEMA_KEY] = schema
+    return schema
 
 
 def _load_json(request: Request) -> DiagnoseRequest:

@@ -259,6 +259,20 @@ def test_series_over_limit_is_422() -> None:
     assert "limit of 10" in response.get_json()["errors"]["history.loss"][0]
 
 
+def test_limit_changed_after_first_request_applies() -> None:
+    """The request schema is built once per application but reads its limits live."""
+    app = create_app({"TESTING": True})
+    client = app.test_client()
+    body = {"history": {"loss": [0.5] * 11}}
+    assert post_json(client, "/v1/diagnoses", body).status_code == 200
+    app.config["MAX_EPOCHS"] = 10
+    response = post_json(client, "/v1/diagnoses", body)
+    assert response.status_code == 422
+    assert "limit of 10" in response.get_json()["errors"]["history.loss"][0]
+    other = create_app({"TESTING": True, "MAX_EPOCHS": 20})
+    assert post_json(other.test_client(), "/v1/diagnoses", body).status_code == 200
+
+
 def test_too_many_series_is_422() -> None:
     app = create_app({"TESTING": True, "MAX_SERIES": 2})
     history = {"loss": [1, 0.5, 0.4], "val_loss": [1, 0.6, 0.5], "acc": [0.1, 0.2, 0.3]}
