@@ -147,7 +147,10 @@ class Context:
         """``noise.noise_scale`` of a series' finite values, without a floor."""
         cache = self.__dict__.setdefault("_raw_noise_cache", {})
         if series.name not in cache:
-            cache[series.name] = noise_scale(series.values[series.observed])
+            values = series.values
+            if not self.complete(series):
+                values = values[series.observed]
+            cache[series.name] = noise_scale(values)
         result: float = cache[series.name]
         return result
 

@@ -219,15 +219,24 @@ def median_abs_deviation(values: np.ndarray) -> float:
     return median_and_mad(values)[1]
 
 
-def median_and_mad(values: np.ndarray) -> tuple[float, float]:
+def median_and_mad(
+    values: np.ndarray, overwrite_input: bool = False
+) -> tuple[float, float]:
     """Return ``(median(x), median_abs_deviation(x))``, taking the median once.
 
-    Both are NaN for an empty array.
+    Both are NaN for an empty array. With ``overwrite_input`` the
+    computation reorders and overwrites ``values`` instead of copying it,
+    which saves two passes over a long array that the caller no longer
+    needs.
     """
     if values.size == 0:
         return float("nan"), float("nan")
-    center = median(values)
-    deviation = values - center
+    if overwrite_input:
+        center = _median_in_place(values)
+        deviation = np.subtract(values, center, out=values)
+    else:
+        center = median(values)
+        deviation = values - center
     np.abs(deviation, out=deviation)
     return center, _median_in_place(deviation) / NORMAL_MAD
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from diagnose_api.analysis.fast_stats import median
 from diagnose_api.analysis.fast_stats import median_abs_deviation
+from diagnose_api.analysis.fast_stats import median_and_mad
 
 MIN_FINITE_VALUES = 3
 MIN_FOR_SECOND_DIFFERENCES = 4
@@ -79,12 +80,13 @@ def noise_scale(values: np.ndarray) -> float:
         spread = median_abs_deviation(np.diff(finite_values))
         return float(spread) / math.sqrt(2.0)
 
-    second = np.diff(finite_values, n=2)
-    spread = median_abs_deviation(second)
+    # The second differences are a fresh array, so the MAD may reorder it.
+    _, spread = median_and_mad(np.diff(finite_values, n=2), overwrite_input=True)
     if spread == 0.0:
         # Logs rounded to a few decimals repeat one second difference more
         # than half the time, which zeroes the MAD while the series still
         # moves. The mean absolute deviation counts the other differences.
+        second = np.diff(finite_values, n=2)
         deviation = np.abs(second - median(second))
         spread = float(np.mean(deviation)) * MEAN_DEVIATION_TO_SIGMA
     sigma = spread / math.sqrt(6.0)

@@ -54,6 +54,8 @@ def test_median_and_mad_equal_numpy_and_scipy(size: int) -> None:
     center, spread = median_and_mad(values)
     assert repr(center) == repr(float(np.median(values)))
     assert spread == float(stats.median_abs_deviation(values, scale="normal"))
+    copy = values.copy()
+    assert median_and_mad(copy, overwrite_input=True) == (center, spread)
 
 
 @pytest.mark.parametrize("size", [3, 4, 5, 33, 34, 67, 256, 257, 500, 5000])

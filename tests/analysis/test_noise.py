@@ -80,3 +80,12 @@ def test_noise_scale_ignores_spikes() -> None:
 def test_noise_scale_rejects_2d() -> None:
     with pytest.raises(ValueError, match=r"values must be 1-D, got shape \(2, 3\)"):
         noise_scale(np.ones((2, 3)))
+
+
+def test_noise_scale_leaves_its_input_unchanged() -> None:
+    rng = np.random.default_rng(3)
+    values = np.cumsum(rng.normal(size=1000))
+    values.setflags(write=False)
+    before = values.copy()
+    assert noise_scale(values) > 0
+    assert np.array_equal(values, before)

@@ -37,7 +37,9 @@ def scipy_mad(values: np.ndarray) -> float:
     return float(stats.median_abs_deviation(values, scale="normal"))
 
 
-def library_median_and_mad(values: np.ndarray) -> tuple[float, float]:
+def library_median_and_mad(
+    values: np.ndarray, overwrite_input: bool = False
+) -> tuple[float, float]:
     return numpy_median(values), scipy_mad(values)
 
 
@@ -66,6 +68,9 @@ def use_library_functions(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(chance_level, "median", numpy_median)
     monkeypatch.setattr(loss_spike, "median_and_mad", library_median_and_mad)
     monkeypatch.setattr("diagnose_api.analysis.noise.median_abs_deviation", scipy_mad)
+    monkeypatch.setattr(
+        "diagnose_api.analysis.noise.median_and_mad", library_median_and_mad
+    )
     monkeypatch.setattr(trends, "kendalltau", stats.kendalltau)
     monkeypatch.setattr(trends, "theil_sen_slope", scipy_theil_sen)
     monkeypatch.setattr(divergence, "f_survival", scipy_f_survival)
