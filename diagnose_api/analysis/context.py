@@ -302,7 +302,8 @@ class Context:
         """
         if self.gap is None:
             return float("nan")
-        return noise_scale(self.gap[np.isfinite(self.gap)])
+        # noise_scale drops the non-finite values itself.
+        return noise_scale(self.gap)
 
 
 def _read_only_view(array: np.ndarray) -> np.ndarray:
