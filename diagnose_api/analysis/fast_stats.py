@@ -179,16 +179,17 @@ def _inversion_cdf(n: int) -> tuple[float, ...]:
     return tuple(2 * value / math.factorial(n) for value in cumulative)
 
 
-def median(values: np.ndarray) -> float:
+def median(values: np.ndarray, overwrite_input: bool = False) -> float:
     """Median of a 1-D array without NaN, equal to ``float(numpy.median(values))``.
 
     The middle value of the sorted array, or the mean of the two middle
     values. Like numpy, it adds the middle values to 0.0, so a median of
-    -0.0 is 0.0. An empty array gives NaN.
+    -0.0 is 0.0. An empty array gives NaN. With ``overwrite_input`` the
+    array is reordered in place instead of copied.
     """
     if values.size == 0:
         return float("nan")
-    return _median_in_place(values.copy())
+    return _median_in_place(values if overwrite_input else values.copy())
 
 
 def _median_in_place(values: np.ndarray) -> float:

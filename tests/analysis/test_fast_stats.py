@@ -34,6 +34,7 @@ def test_median_equals_numpy(size: int, kind: str) -> None:
     values = sample(size, size, kind)
     expected = float(np.median(values))
     assert repr(median(values)) == repr(expected)
+    assert repr(median(values.copy(), overwrite_input=True)) == repr(expected)
 
 
 def test_median_of_empty_is_nan() -> None:

@@ -17,6 +17,7 @@ from scipy import stats
 
 from diagnose_api.analysis import divergence
 from diagnose_api.analysis import trends
+from diagnose_api.analysis.findings import accuracy_constant
 from diagnose_api.analysis.findings import chance_level
 from diagnose_api.analysis.findings import loss_spike
 from histories import post_json
@@ -29,7 +30,7 @@ STORED_HISTORIES = [
 ]
 
 
-def numpy_median(values: np.ndarray) -> float:
+def numpy_median(values: np.ndarray, overwrite_input: bool = False) -> float:
     return float(np.median(values))
 
 
@@ -66,6 +67,7 @@ def use_library_functions(monkeypatch: pytest.MonkeyPatch) -> None:
     ):
         monkeypatch.setattr(f"{module}.median", numpy_median)
     monkeypatch.setattr(chance_level, "median", numpy_median)
+    monkeypatch.setattr(accuracy_constant, "median", numpy_median)
     monkeypatch.setattr(loss_spike, "median_and_mad", library_median_and_mad)
     monkeypatch.setattr("diagnose_api.analysis.noise.median_abs_deviation", scipy_mad)
     monkeypatch.setattr(

@@ -35,7 +35,8 @@ def frozen_value(values: np.ndarray) -> tuple[float, float] | None:
     when the series spans at most ``MAX_SPAN``.
     """
     rounded_values = np.round(values, 3)
-    center = median(rounded_values)
+    # Neither the count nor np.unique depends on the order of the values.
+    center = median(rounded_values, overwrite_input=True)
     share = np.count_nonzero(rounded_values == center) / values.size
     if share >= MODE_SHARE:
         return center, share
@@ -52,7 +53,7 @@ def detect(ctx: Context) -> Outcome:
         return SkippedCheck(CODE, "no accuracy series was logged")
     frozen = {}
     for series in candidates:
-        values = series.values[series.observed]
+        _, values = ctx.observed(series)
         if values.size < MIN_POINTS:
             continue
         result = frozen_value(values)
