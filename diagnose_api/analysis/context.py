@@ -173,7 +173,9 @@ class Context:
         """
         cache = self.__dict__.setdefault("_magnitude_cache", {})
         if series.name not in cache:
-            cache[series.name] = median(np.abs(series.values[series.observed]))
+            cache[series.name] = median(
+                np.abs(series.values[series.observed]), overwrite_input=True
+            )
         result: float = cache[series.name]
         return result
 

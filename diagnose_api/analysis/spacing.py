@@ -29,7 +29,7 @@ class Differences:
 def typical_spacing(epochs: np.ndarray) -> float:
     if epochs.size < 2:
         return 1.0
-    return median(np.diff(epochs))
+    return median(np.diff(epochs), overwrite_input=True)
 
 
 def gap_mask(epochs: np.ndarray) -> np.ndarray:

@@ -114,7 +114,7 @@ def theil_sen_slope(x: np.ndarray, y: np.ndarray) -> float:
     if not distinct.all():
         dx = dx[distinct]
         dy = dy[distinct]
-    return median(dy / dx)
+    return median(dy / dx, overwrite_input=True)
 
 
 def fit_trend(name: str, x: np.ndarray, y: np.ndarray, alpha: float) -> Trend:

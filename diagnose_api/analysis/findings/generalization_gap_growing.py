@@ -58,7 +58,7 @@ def detect(ctx: Context) -> Outcome:
         return None
     tau, p_value = kendall(x, g)
     sigma = ctx.gap_noise
-    level = median(np.abs(gap[finite]))
+    level = median(np.abs(gap[finite]), overwrite_input=True)
     sigma = max(sigma, 1e-3 * level) if np.isfinite(sigma) else 1e-3 * level
     end = end_level(g[1:])
     growth = end - float(g[0])

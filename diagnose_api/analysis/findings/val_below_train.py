@@ -39,7 +39,7 @@ def detect(ctx: Context) -> Outcome:
     if share < MIN_SHARE:
         return None
     with np.errstate(over="ignore"):
-        ratio = median(val[both] / train[both])
+        ratio = median(val[both] / train[both], overwrite_input=True)
     leakage = share >= LEAKAGE_SHARE and ratio <= LEAKAGE_RATIO
     epochs = ctx.epochs[both][below]
     message = (

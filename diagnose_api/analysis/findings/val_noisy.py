@@ -56,7 +56,7 @@ def detect(ctx: Context) -> Outcome:
     if val.observed.sum() < MIN_POINTS:
         return SkippedCheck(CODE, f"fewer than {MIN_POINTS} finite validation losses")
     sigma_val = gap_free_noise(ctx, val)
-    level = abs(median(val.values[val.observed]))
+    level = abs(median(val.values[val.observed], overwrite_input=True))
     if not np.isfinite(sigma_val) or level == 0:
         return None
     relative = sigma_val / level
