@@ -128,6 +128,43 @@ def test_prechelt_up_best_index() -> None:
     assert result.up[0].best_index == 4
 
 
+def lowest_error_index(errors: np.ndarray, stop: int) -> int | None:
+    """Return the index of the first lowest error up to ``stop``, skipping NaN.
+
+    None when no error up to ``stop`` is below +inf.
+    """
+    best = INF
+    best_index = None
+    for index, value in enumerate(errors[: stop + 1].tolist()):
+        if value < best:
+            best = value
+            best_index = index
+    return best_index
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_prechelt_best_index_matches_loop(seed: int) -> None:
+    rng = np.random.default_rng(50 + seed)
+    # Rounded to one decimal, so that equal errors (ties) occur.
+    validation = np.round(rng.normal(1.0, 0.3, 40), 1)
+    validation[: seed % 3] = NAN
+    validation[rng.random(40) < 0.15] = NAN
+    validation[rng.random(40) < 0.05] = INF
+    if seed % 2:
+        validation[rng.integers(40)] = -INF
+
+    result = simulate_prechelt(
+        validation, strip_length=1, gl_alphas=(1.0, 10.0), up_strips=(1, 2, 3)
+    )
+
+    fired = [c for c in result.gl + result.up if c.stopped_index is not None]
+    assert fired
+    for criterion in fired:
+        assert criterion.stopped_index is not None
+        expected = lowest_error_index(validation, criterion.stopped_index)
+        assert criterion.best_index == expected, criterion
+
+
 def test_prechelt_strips_count_evaluations() -> None:
     # Validation at even positions only: evaluations 1.0, 0.8, 0.9, 0.95, 1.0.
     validation = np.array([1.0, NAN, 0.8, NAN, 0.9, NAN, 0.95, NAN, 1.0, NAN])
