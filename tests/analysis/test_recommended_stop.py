@@ -169,8 +169,11 @@ def test_recommend_patience_is_smallest_safe(mode: Mode, seed: int) -> None:
 
 
 def noisy_run_with_gaps(seed: int, size: int = 150) -> tuple[np.ndarray, np.ndarray]:
-    """A falling, then rising series rounded to 3 decimals (ties), with NaN
-    at the start and in the middle, and unlogged positions."""
+    """Return a falling, then rising series and its mask of unlogged positions.
+
+    Values are rounded to 3 decimals (so ties occur), with NaN at the start
+    and in the middle.
+    """
     rng = np.random.default_rng(300 + seed)
     steps = np.arange(size)
     values = 0.5 + np.exp(-steps / 20) + 0.002 * steps + rng.normal(0.0, 0.02, size)

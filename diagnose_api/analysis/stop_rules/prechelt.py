@@ -90,9 +90,9 @@ class CriterionResult:
         ``"non_positive_error"``, ``"zero_training_progress"``,
         ``"non_finite_value"``.
     compose_message : callable
-        Builds ``message``. It reads only values copied at the replay and
-        arrays private to it, so changing the input arrays afterwards does
-        not change the message.
+        Function without arguments that builds ``message``. It reads only
+        values copied at the replay and arrays private to it, so changing
+        the input arrays afterwards does not change the message.
     message : str
         One sentence quoting the observed value and the threshold. It is
         composed on first access (a `functools.cached_property`), because

@@ -264,7 +264,7 @@ def _smallest_safe_patience(
 ) -> int | None:
     """Return the smallest patience in 1..limit that does not stop on noise.
 
-    ``improved`` holds the improvement ranks of ``oriented`` with this
+    ``improved`` contains the improvement ranks of ``oriented`` with this
     ``min_delta``, and ``gaps[i]`` the number of ranks from improvement
     ``i`` to the next one (or to the end).
     """
@@ -278,7 +278,7 @@ def _smallest_safe_patience(
     head_can_stop = positions[0] > 0 or first >= 2
     head_gap = first + 1 if head_can_stop else 0
 
-    # A patience p is safe when no gap on noise exceeds it: improvements
+    # A patience p is safe when no gap on noise exceeds it. Improvements
     # fall strictly, so those on noise come first.
     n_on_noise = int(np.count_nonzero(oriented[improved] - global_best > min_delta))
     patience = max(1, head_gap, int(gaps[:n_on_noise].max(initial=0)))
