@@ -10,6 +10,7 @@ from diagnose_api.analysis.stop_rules import CriterionResult
 from diagnose_api.analysis.stop_rules import simulate_prechelt
 from diagnose_api.analysis.stop_rules.prechelt import GL_ALPHAS
 from diagnose_api.analysis.stop_rules.prechelt import PQ_ALPHAS
+from diagnose_api.analysis.stop_rules.prechelt import STRIP_LENGTH
 from diagnose_api.analysis.stop_rules.prechelt import UP_STRIPS
 
 NAN = math.nan
@@ -127,6 +128,43 @@ def test_prechelt_up_best_index() -> None:
     assert result.up[0].best_index == 4
 
 
+def lowest_error_index(errors: np.ndarray, stop: int) -> int | None:
+    """Return the index of the first lowest error up to ``stop``, skipping NaN.
+
+    None when no error up to ``stop`` is below +inf.
+    """
+    best = INF
+    best_index = None
+    for index, value in enumerate(errors[: stop + 1].tolist()):
+        if value < best:
+            best = value
+            best_index = index
+    return best_index
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_prechelt_best_index_matches_loop(seed: int) -> None:
+    rng = np.random.default_rng(50 + seed)
+    # Rounded to one decimal, so that equal errors (ties) occur.
+    validation = np.round(rng.normal(1.0, 0.3, 40), 1)
+    validation[: seed % 3] = NAN
+    validation[rng.random(40) < 0.15] = NAN
+    validation[rng.random(40) < 0.05] = INF
+    if seed % 2:
+        validation[rng.integers(40)] = -INF
+
+    result = simulate_prechelt(
+        validation, strip_length=1, gl_alphas=(1.0, 10.0), up_strips=(1, 2, 3)
+    )
+
+    fired = [c for c in result.gl + result.up if c.stopped_index is not None]
+    assert fired
+    for criterion in fired:
+        assert criterion.stopped_index is not None
+        expected = lowest_error_index(validation, criterion.stopped_index)
+        assert criterion.best_index == expected, criterion
+
+
 def test_prechelt_strips_count_evaluations() -> None:
     # Validation at even positions only: evaluations 1.0, 0.8, 0.9, 0.95, 1.0.
     validation = np.array([1.0, NAN, 0.8, NAN, 0.9, NAN, 0.95, NAN, 1.0, NAN])
@@ -215,6 +253,141 @@ def test_prechelt_undefined_message() -> None:
         "GL_5 is undefined at 3 of 3 points, first at position 0 because the "
         "best validation error 0 is <= 0."
     )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "criterion", "index", "message"),
+    [
+        pytest.param(
+            {"training": TRAINING, "gl_alphas": (150.0,)},
+            "gl",
+            0,
+            "GL_150 does not fire over 10 evaluations: maximum GL 120, "
+            "threshold 150.",
+            id="gl-not-fired",
+        ),
+        pytest.param(
+            {"validation": [1.0, 1.2, 1.1, NAN, 1.3, 1.4], "gl_alphas": (50.0,)},
+            "gl",
+            0,
+            "GL_50 is undefined at 1 of 6 points, first at position 3 because "
+            "validation error nan is not finite. Where defined it reaches at "
+            "most 40, threshold 50.",
+            id="gl-undefined",
+        ),
+        pytest.param(
+            {"training": TRAINING, "pq_alphas": (0.5,)},
+            "pq",
+            0,
+            "PQ_0.5 fires at position 9: PQ 0.6 > 0.5: GL 120 over P_5 200.",
+            id="pq-fired",
+        ),
+        pytest.param(
+            {"training": TRAINING, "pq_alphas": (0.75,)},
+            "pq",
+            0,
+            "PQ_0.75 is undefined at 1 of 2 points, first at position 4 because "
+            "P_5 is 0 (training error flat over the strip). Where defined it "
+            "reaches at most 0.6, threshold 0.75.",
+            id="pq-undefined",
+        ),
+        pytest.param(
+            {"pq_alphas": (1.0,)},
+            "pq",
+            0,
+            "PQ_1 cannot be checked: no training series.",
+            id="pq-unavailable",
+        ),
+        pytest.param(
+            {"strip_length": 2, "up_strips": (1, 3, 5)},
+            "up",
+            0,
+            "UP_1 fires at position 7: validation error rose at 1 successive "
+            "strip ends, to 0.6 from 0.5.",
+            id="up-fired",
+        ),
+        pytest.param(
+            {"strip_length": 2, "up_strips": (1, 3, 5)},
+            "up",
+            1,
+            "UP_3 does not fire over 5 strip ends: longest run of rising strip "
+            "ends 2, threshold 3.",
+            id="up-not-fired",
+        ),
+        pytest.param(
+            {"strip_length": 2, "up_strips": (1, 3, 5)},
+            "up",
+            2,
+            "UP_5 cannot be checked: it needs 6 strip ends (12 evaluations), "
+            "the run has 10 evaluations.",
+            id="up-too-few",
+        ),
+        pytest.param(
+            {"validation": [1.0, 1.0, 0.9, NAN, 0.8, 0.7], "strip_length": 2},
+            "up",
+            0,
+            "UP_2 is undefined at 2 of 2 points, first at position 3 because a "
+            "validation error at a strip end is NaN.",
+            id="up-undefined",
+        ),
+    ],
+)
+def test_prechelt_messages(
+    kwargs: dict[str, Any], criterion: str, index: int, message: str
+) -> None:
+    validation = np.array(kwargs.pop("validation", VALIDATION), dtype=float)
+    training = kwargs.pop("training", None)
+    train = None if training is None else np.array(training, dtype=float)
+
+    result = simulate_prechelt(validation, train, **kwargs)
+
+    assert getattr(result, criterion)[index].message == message
+
+
+def test_prechelt_message_ignores_later_input_changes() -> None:
+    # Messages are composed on first access, and by then the caller may
+    # have reused its arrays.
+    validation = np.array(VALIDATION)
+    training = np.array(TRAINING)
+    result = simulate_prechelt(validation, training, strip_length=2)
+
+    validation[:] = 7.0
+    training[:] = 7.0
+
+    assert result.gl[0].message == (
+        "GL_1 fires at position 6: GL 10 > 1: validation error 0.55 against "
+        "the best 0.5."
+    )
+    assert result.up[0].message == (
+        "UP_2 fires at position 9: validation error rose at 2 successive strip "
+        "ends, to 1.1 from 0.5."
+    )
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_prechelt_first_fire_matches_scan(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    validation = np.abs(1.0 + rng.normal(0.0, 0.2, 80).cumsum() * 0.1)
+    validation[rng.random(80) < 0.1] = NAN
+    validation[rng.random(80) < 0.03] = INF
+    training = np.abs(np.linspace(2.0, 0.5, 80) + rng.normal(0.0, 0.05, 80))
+    alphas = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, INF)
+
+    result = simulate_prechelt(
+        validation, training, gl_alphas=alphas, pq_alphas=alphas
+    )
+
+    ends = np.arange(STRIP_LENGTH - 1, validation.size, STRIP_LENGTH)
+    gl = result.generalization_loss
+    with np.errstate(invalid="ignore", divide="ignore"):
+        quotient = gl[ends] / result.training_progress[ends]
+    for alpha, gl_result, pq_result in zip(alphas, result.gl, result.pq):
+        gl_fires = np.flatnonzero(gl > alpha)
+        pq_fires = ends[(quotient > alpha) & (result.training_progress[ends] > 0)]
+        expected_gl = int(gl_fires[0]) if gl_fires.size else None
+        expected_pq = int(pq_fires[0]) if pq_fires.size else None
+        assert gl_result.stopped_index == expected_gl, alpha
+        assert pq_result.stopped_index == expected_pq, alpha
 
 
 @pytest.mark.parametrize(

@@ -168,6 +168,70 @@ def test_recommend_patience_is_smallest_safe(mode: Mode, seed: int) -> None:
     assert all(stops_on_noise(p) for p in range(1, result.patience))
 
 
+def noisy_run_with_gaps(seed: int, size: int = 150) -> tuple[np.ndarray, np.ndarray]:
+    """Return a falling, then rising series and its mask of unlogged positions.
+
+    Values are rounded to 3 decimals (so ties occur), with NaN at the start
+    and in the middle.
+    """
+    rng = np.random.default_rng(300 + seed)
+    steps = np.arange(size)
+    values = 0.5 + np.exp(-steps / 20) + 0.002 * steps + rng.normal(0.0, 0.02, size)
+    values = np.round(values, 3)
+    values[: seed % 3] = NAN
+    values[rng.random(size) < 0.05] = NAN
+    missing = rng.random(size) < 0.2
+    missing[0] = seed % 2 == 0
+    return values, missing
+
+
+@pytest.mark.parametrize("mode", ["min", "max"])
+@pytest.mark.parametrize("seed", range(8))
+def test_recommend_smallest_safe_with_gaps(mode: Mode, seed: int) -> None:
+    values, missing = noisy_run_with_gaps(seed)
+    sign = 1.0 if mode == "min" else -1.0
+    values = sign * values
+    overall_best = float(np.nanmin(sign * values[~missing]))
+
+    result = recommend_stop_rule(values, mode=mode, missing=missing)
+
+    assert result.min_delta is not None
+    assert result.patience is not None
+    min_delta = result.min_delta
+
+    def stops_on_noise(patience: int) -> bool:
+        replay = simulate_keras(
+            values, mode=mode, min_delta=min_delta, patience=patience, missing=missing
+        )
+        if replay.stopped_index is None:
+            return False
+        if replay.best_value is None:
+            return True
+        return sign * replay.best_value - overall_best > min_delta
+
+    assert not stops_on_noise(result.patience)
+    assert all(stops_on_noise(p) for p in range(1, result.patience))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_recommend_stop_matches_keras(seed: int) -> None:
+    values, missing = noisy_run_with_gaps(seed)
+
+    result = recommend_stop_rule(values, mode="min", missing=missing)
+    assert result.min_delta is not None
+    assert result.patience is not None
+    replay = simulate_keras(
+        values,
+        mode="min",
+        min_delta=result.min_delta,
+        patience=result.patience,
+        missing=missing,
+    )
+
+    assert result.stopped_index == replay.stopped_index
+    assert result.best_index == replay.best_index
+
+
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [

@@ -163,19 +163,24 @@ def improvement_ranks(
     walks the chain of jumps in O(n log n) without a per-position loop
     (see `_follow_chain`).
     """
-    candidates = np.where(np.isnan(oriented), np.inf, oriented)
+    if oriented.size == 0:
+        return np.empty(0, dtype=np.int64)
+    is_value = ~np.isnan(oriented)
+    candidates = np.where(is_value, oriented, np.inf)
     if initial_best is None:
-        eligible = ~np.isnan(oriented)
+        eligible = is_value
     else:
         eligible = candidates + min_delta < initial_best
-    if not eligible.any():
+    start = int(eligible.argmax())
+    # argmax also returns 0 when no rank is eligible.
+    if not eligible[start]:
         return np.empty(0, dtype=np.int64)
 
-    start = int(np.argmax(eligible))
     tail = candidates[start:]
-    previous_min = np.minimum.accumulate(tail)[:-1]
-    is_record = np.concatenate(([True], tail[1:] < previous_min))
-    records = np.flatnonzero(is_record)
+    is_record = np.empty(tail.size, dtype=bool)
+    is_record[0] = True
+    np.less(tail[1:], np.minimum.accumulate(tail)[:-1], out=is_record[1:])
+    records = is_record.nonzero()[0]
     if min_delta == 0.0:
         return records + start
 
@@ -191,7 +196,7 @@ def improvement_ranks(
 
 
 def _follow_chain(next_node: np.ndarray) -> np.ndarray:
-    """Return the mask of nodes reached from node 0 by following ``next_node``.
+    """Return the nodes reached from node 0 by following ``next_node``, in order.
 
     ``next_node[i] > i``, and a value >= the node count ends the chain.
     Where ``next_node[i] == i + 1`` over a stretch of nodes, the chain
@@ -202,13 +207,11 @@ def _follow_chain(next_node: np.ndarray) -> np.ndarray:
     n_nodes = next_node.size
     short_chain = _walk(next_node, max_steps=SHORT_CHAIN_STEPS)
     if short_chain is not None:
-        on_chain = np.zeros(n_nodes, dtype=bool)
-        on_chain[short_chain] = True
-        return on_chain
+        return np.array(short_chain, dtype=np.int64)
 
     break_nodes = np.flatnonzero(next_node != np.arange(1, n_nodes + 1))
     if break_nodes.size == 0:
-        return np.ones(n_nodes, dtype=bool)
+        return np.arange(n_nodes)
 
     # The stretch from node 0 ends at break 0. From break k the chain goes
     # on at node next_starts[k], in the stretch that ends at break
@@ -230,7 +233,7 @@ def _follow_chain(next_node: np.ndarray) -> np.ndarray:
     delta = np.zeros(n_nodes + 1, dtype=np.int64)
     delta[starts] += 1
     delta[stops] -= 1
-    return np.cumsum(delta[:-1]) > 0
+    return np.flatnonzero(np.cumsum(delta[:-1]) > 0)
 
 
 def _walk(next_node: np.ndarray, max_steps: int) -> list[int] | None:
@@ -242,7 +245,7 @@ def _walk(next_node: np.ndarray, max_steps: int) -> list[int] | None:
         if len(chain) == max_steps:
             return None
         chain.append(current)
-        current = int(next_node[current])
+        current = next_node.item(current)
     return chain
 
 

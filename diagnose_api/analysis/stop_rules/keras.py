@@ -160,15 +160,18 @@ def simulate_keras(
         beats_baseline = oriented[improved] + min_delta < orient_scalar(baseline, mode)
         resets = improved[beats_baseline]
 
-    ranks = np.arange(positions.size)
     last_reset = np.full(positions.size, -1, dtype=np.int64)
     last_reset[resets] = resets
-    wait = ranks - np.maximum.accumulate(last_reset)
-    is_improvement = np.zeros(positions.size, dtype=bool)
-    is_improvement[improved] = True
-    stops = ~is_improvement & (wait >= patience) & (positions > 0)
+    wait = np.arange(positions.size) - np.maximum.accumulate(last_reset)
+    stops = wait >= patience
+    stops[improved] = False
+    # Keras never stops at the end of epoch 0.
+    if positions[0] == 0:
+        stops[0] = False
 
-    if not stops.any():
+    stop_rank = int(stops.argmax())
+    # argmax also returns 0 when no rank stops.
+    if not stops[stop_rank]:
         best_index, best_value = _best_before(improved, positions, series, None)
         return KerasStopResult(
             stopped_index=None,
@@ -181,7 +184,6 @@ def simulate_keras(
             ),
         )
 
-    stop_rank = int(np.argmax(stops))
     stopped_index = int(positions[stop_rank])
     best_index, best_value = _best_before(improved, positions, series, stop_rank)
     return KerasStopResult(

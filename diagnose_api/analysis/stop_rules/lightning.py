@@ -150,12 +150,11 @@ def simulate_lightning(
     oriented = orient(monitored, mode)
 
     improved = improvement_ranks(oriented, min_delta, initial_best=np.inf)
-    ranks = np.arange(positions.size)
     last_improvement = np.full(positions.size, -1, dtype=np.int64)
     last_improvement[improved] = improved
-    wait = ranks - np.maximum.accumulate(last_improvement)
-    is_improvement = np.zeros(positions.size, dtype=bool)
-    is_improvement[improved] = True
+    wait = np.arange(positions.size) - np.maximum.accumulate(last_improvement)
+    patience_exhausted = wait >= patience
+    patience_exhausted[improved] = False
 
     firing = {
         NON_FINITE_METRIC: ~np.isfinite(monitored) if check_finite else None,
@@ -163,7 +162,7 @@ def simulate_lightning(
         DIVERGENCE_THRESHOLD: _beyond(
             oriented, divergence_threshold, mode, below=False
         ),
-        PATIENCE_EXHAUSTED: ~is_improvement & (wait >= patience),
+        PATIENCE_EXHAUSTED: patience_exhausted,
     }
     stop_rank, reason = _first_stop(firing)
 
@@ -234,10 +233,11 @@ def _first_stop(
     stop_reason = NOT_STOPPED
     for reason in CHECK_ORDER:
         mask = firing[reason]
-        if mask is None or not mask.any():
+        if mask is None or mask.size == 0:
             continue
-        rank = int(np.argmax(mask))
-        if stop_rank is None or rank < stop_rank:
+        rank = int(mask.argmax())
+        # argmax also returns 0 when the mask has no True.
+        if mask[rank] and (stop_rank is None or rank < stop_rank):
             stop_rank, stop_reason = rank, reason
     return stop_rank, stop_reason
 

@@ -14,7 +14,6 @@ from diagnose_api.analysis.stop_rules.improvement import check_count
 from diagnose_api.analysis.stop_rules.improvement import check_mode
 from diagnose_api.analysis.stop_rules.improvement import improvement_ranks
 from diagnose_api.analysis.stop_rules.improvement import orient
-from diagnose_api.analysis.stop_rules.keras import simulate_keras
 
 __all__ = [
     "CONSTANT_RELATIVE_MIN_DELTA",
@@ -131,13 +130,19 @@ def recommend_stop_rule(
     -----
     The improvements that the replay finds do not depend on ``patience``,
     so they are found once. With improvement ranks ``r_0 < r_1 < ...``
-    among the monitored positions, patience ``p`` stops after the first
-    improvement ``i`` with ``r_{i+1} - r_i > p`` (``m - r_i > p`` for the
-    last one, with ``m`` monitored positions). So each improvement is the
-    stop of one range of patience values, and the smallest safe patience
-    follows from the running maximum of these gaps in O(n). The last
-    improvement is never on noise, because no later value beats it by
-    more than ``min_delta``.
+    among the monitored positions, patience ``p`` stops at rank
+    ``r_i + p`` after the first improvement ``i`` with gap
+    ``r_{i+1} - r_i > p`` (``m - r_i > p`` for the last one, with ``m``
+    monitored positions), and restores ``r_i``. Improvement values fall
+    strictly, so the improvements on noise are the first ones, and the
+    smallest safe patience is
+
+        max(1, h, max over improvements i on noise of (r_{i+1} - r_i))
+
+    in O(n). ``h = r_0 + 1`` covers a stop before the first improvement,
+    which restores nothing. It is 0 when no such stop can happen, because
+    Keras never stops at position 0. The last improvement is never on
+    noise, because no later value beats it by more than ``min_delta``.
     """
     check_mode(mode)
     if max_patience is not None:
@@ -166,8 +171,11 @@ def recommend_stop_rule(
 
     min_delta, basis = _min_delta(noise, monitored)
     limit = positions.size if max_patience is None else max_patience
+    oriented = orient(monitored, mode)
+    improved = improvement_ranks(oriented, min_delta, initial_best=None)
+    gaps = np.append(improved[1:], oriented.size) - improved
     patience = _smallest_safe_patience(
-        orient(monitored, mode), positions, min_delta, limit
+        oriented, positions, improved, gaps, min_delta, limit
     )
     if patience is None:
         return RecommendedStopRule(
@@ -185,38 +193,38 @@ def recommend_stop_rule(
             ),
         )
 
-    replay = simulate_keras(
-        series, mode=mode, min_delta=min_delta, patience=patience, missing=missing
-    )
+    stop_rank, best_rank = _stop_after_improvement(improved, gaps, patience)
+    best_index = int(positions[best_rank])
     settings = (
         f"min_delta {min_delta:g} ({basis}) and patience {patience}, the "
         f"smallest in 1..{limit} that does not stop on noise"
     )
-    if replay.stopped_index is None:
+    if stop_rank is None:
         return RecommendedStopRule(
             min_delta=min_delta,
             patience=patience,
             stopped_index=None,
-            best_index=replay.best_index,
+            best_index=best_index,
             epochs_saved=0,
             noise=noise,
             reason=NOT_STOPPED,
             message=f"With {settings}, training would not have stopped.",
         )
 
-    epochs_saved = series.size - 1 - replay.stopped_index
+    stopped_index = int(positions[stop_rank])
+    epochs_saved = series.size - 1 - stopped_index
     return RecommendedStopRule(
         min_delta=min_delta,
         patience=patience,
-        stopped_index=replay.stopped_index,
-        best_index=replay.best_index,
+        stopped_index=stopped_index,
+        best_index=best_index,
         epochs_saved=epochs_saved,
         noise=noise,
         reason=PATIENCE_EXHAUSTED,
         message=(
             f"With {settings}, training would have stopped at position "
-            f"{replay.stopped_index} and restored position "
-            f"{replay.best_index}, saving {epochs_saved} positions."
+            f"{stopped_index} and restored position "
+            f"{best_index}, saving {epochs_saved} positions."
         ),
     )
 
@@ -247,10 +255,19 @@ def _round_significant(value: float) -> float:
 
 
 def _smallest_safe_patience(
-    oriented: np.ndarray, positions: np.ndarray, min_delta: float, limit: int
+    oriented: np.ndarray,
+    positions: np.ndarray,
+    improved: np.ndarray,
+    gaps: np.ndarray,
+    min_delta: float,
+    limit: int,
 ) -> int | None:
-    """Return the smallest patience in 1..limit that does not stop on noise."""
-    improved = improvement_ranks(oriented, min_delta, initial_best=None)
+    """Return the smallest patience in 1..limit that does not stop on noise.
+
+    ``improved`` contains the improvement ranks of ``oriented`` with this
+    ``min_delta``, and ``gaps[i]`` the number of ranks from improvement
+    ``i`` to the next one (or to the end).
+    """
     global_best = float(np.min(oriented[np.isfinite(oriented)]))
     first = int(improved[0])
 
@@ -260,16 +277,30 @@ def _smallest_safe_patience(
     # the sole rank before the first improvement.
     head_can_stop = positions[0] > 0 or first >= 2
     head_gap = first + 1 if head_can_stop else 0
-    next_ranks = np.append(improved[1:], oriented.size)
-    gaps = np.concatenate(([head_gap], next_ranks - improved))
-    on_noise = np.concatenate(([True], oriented[improved] - global_best > min_delta))
 
-    # Patience p stops after node i exactly when gaps[i] > p and every
-    # earlier gap is <= p, that is for p in [lowest[i], gaps[i] - 1].
-    # lowest never decreases, so the first safe node gives the smallest p.
-    reach_before = np.concatenate(([0], np.maximum.accumulate(gaps)[:-1]))
-    lowest = np.maximum(reach_before, 1)
-    safe_stops = (gaps > lowest) & ~on_noise
-    never_stops = max(int(gaps.max()), 1)
-    patience = int(lowest[np.argmax(safe_stops)]) if safe_stops.any() else never_stops
+    # A patience p is safe when no gap on noise exceeds it. Improvements
+    # fall strictly, so those on noise come first.
+    n_on_noise = int(np.count_nonzero(oriented[improved] - global_best > min_delta))
+    patience = max(1, head_gap, int(gaps[:n_on_noise].max(initial=0)))
     return patience if patience <= limit else None
+
+
+def _stop_after_improvement(
+    improved: np.ndarray, gaps: np.ndarray, patience: int
+) -> tuple[int | None, int]:
+    """Return the rank where Keras stops (None without a stop) and the rank it restores.
+
+    After improvement ``i`` the wait counter reaches ``patience`` at rank
+    ``improved[i] + patience``, so Keras stops there when
+    ``gaps[i] > patience`` and restores ``improved[i]``. Without a stop,
+    the best is the last improvement. ``patience`` must be at least 1 and
+    safe (`_smallest_safe_patience`), so no stop happens before the first
+    improvement.
+    """
+    stops = gaps > patience
+    stop = int(stops.argmax())
+    # argmax also returns 0 when no gap exceeds the patience.
+    if not stops[stop]:
+        return None, int(improved[-1])
+    best_rank = int(improved[stop])
+    return best_rank + patience, best_rank
