@@ -300,11 +300,18 @@ def _comparison(results: dict[str, Any], baseline: dict[str, Any]) -> str:
                 _speedup(b, a),
             ]
         )
+    then, now = baseline["machine"], results["machine"]
     header = (
-        f"Baseline: commit `{baseline['machine']['commit']}`, measured "
-        f"{baseline['machine']['date']} by the same benchmark code on this "
-        "machine.\n\n"
+        f"Baseline: commit `{then['commit']}`, measured {then['date']} on "
+        f"{then['cpu_model']} (kernel {then['kernel']}) by "
+        f"`{baseline.get('command', 'make bench')}`.\n\n"
     )
+    if (then["cpu_model"], then["kernel"]) != (now["cpu_model"], now["kernel"]):
+        header += (
+            "**The baseline ran on another machine**, so these speed-ups mix "
+            "the code's and the hardware's. Measure the baseline again here "
+            "before reading them as the code's alone.\n\n"
+        )
     return header + _table(["figure", "before", "after", "speed-up"], rows)
 
 
