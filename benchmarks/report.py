@@ -300,13 +300,15 @@ def _comparison(results: dict[str, Any], baseline: dict[str, Any]) -> str:
                 _speedup(b, a),
             ]
         )
-    then, now = baseline["machine"], results["machine"]
+    baseline_machine, current_machine = baseline["machine"], results["machine"]
     header = (
-        f"Baseline: commit `{then['commit']}`, measured {then['date']} on "
-        f"{then['cpu_model']} (kernel {then['kernel']}) by "
+        f"Baseline: commit `{baseline_machine['commit']}`, measured "
+        f"{baseline_machine['date']} on {baseline_machine['cpu_model']} "
+        f"(kernel {baseline_machine['kernel']}) by "
         f"`{baseline.get('command', 'make bench')}`.\n\n"
     )
-    if (then["cpu_model"], then["kernel"]) != (now["cpu_model"], now["kernel"]):
+    hardware = ("cpu_model", "kernel")
+    if any(baseline_machine[key] != current_machine[key] for key in hardware):
         header += (
             "**The baseline ran on another machine**, so these speed-ups mix "
             "the code's and the hardware's. Measure the baseline again here "

@@ -27,7 +27,7 @@ def baseline_on(cpu_model: str, kernel: str) -> dict[str, Any]:
     return baseline
 
 
-def test_baseline_on_this_machine_has_no_warning() -> None:
+def test_same_machine_baseline_unflagged() -> None:
     current = results()
     machine = current["machine"]
     report = render_report(current, baseline_on(machine["cpu_model"], machine["kernel"]))
@@ -36,11 +36,11 @@ def test_baseline_on_this_machine_has_no_warning() -> None:
     assert "another machine" not in report
 
 
-def test_baseline_on_another_machine_is_flagged() -> None:
+def test_other_machine_baseline_flagged() -> None:
     report = render_report(results(), baseline_on("Some Other CPU", "0.0"))
     assert "Some Other CPU (kernel 0.0)" in report
     assert "**The baseline ran on another machine**" in report
 
 
-def test_report_without_baseline_has_no_comparison() -> None:
+def test_no_baseline_no_comparison() -> None:
     assert "## Before and after" not in render_report(results(), None)

@@ -154,7 +154,7 @@ def load_request(payload: Any) -> DiagnoseRequest:
 
 
 def _request_schema() -> DiagnoseRequestSchema:
-    """The application's request schema, built once per application.
+    """Return the application's request schema, built on first use.
 
     It reads the limits from ``app.config`` at each load, so a changed
     limit still applies. Building a schema costs about as much as loading

@@ -82,7 +82,7 @@ def test_noise_scale_rejects_2d() -> None:
         noise_scale(np.ones((2, 3)))
 
 
-def test_noise_scale_leaves_its_input_unchanged() -> None:
+def test_noise_scale_keeps_input() -> None:
     rng = np.random.default_rng(3)
     values = np.cumsum(rng.normal(size=1000))
     values.setflags(write=False)

@@ -259,7 +259,7 @@ def test_series_over_limit_is_422() -> None:
     assert "limit of 10" in response.get_json()["errors"]["history.loss"][0]
 
 
-def test_limit_changed_after_first_request_applies() -> None:
+def test_changed_limit_applies_next_request() -> None:
     """The request schema is built once per application but reads its limits live."""
     app = create_app({"TESTING": True})
     client = app.test_client()

@@ -53,9 +53,8 @@ def spikes_in(ctx: Context, series: Series) -> list[dict]:
     _, observed = ctx.observed(series)
     material = MIN_RANGE_FRACTION * float(np.ptp(observed))
     excess = d - center
-    # A quick pass keeps the jumps above the material size whose excess is
-    # near or above the z threshold; the exact tests run on those few. The
-    # bound is looser than z > 6 by far more than a rounding error.
+    # One pass keeps the few candidates for the exact tests below. Its z bound
+    # is looser than z > 6 by far more than a rounding error, so no spike is lost.
     candidates = np.flatnonzero(
         (d > material) & (excess > Z_THRESHOLD * (1 - 1e-9) * scale)
     )
