@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -181,43 +182,94 @@ def analysis_rows() -> dict[str, Callable[[Context], object]]:
     return rows
 
 
+# Each row is timed in this many rounds, at both sizes back to back in each.
+ROUNDS = 3
+
+# A piece of work and the untimed setup that builds its input, as
+# ``time_call`` takes them.
+Measurement = tuple[Callable[[Any], object], Callable[[], Any]]
+
+
 def measure_analyzers(
-    sizes: tuple[int, int], budget_seconds: float
+    sizes: tuple[int, int], budget_seconds: float, rounds: int = ROUNDS
 ) -> list[AnalyzerTiming]:
-    """Time every analyzer and request-path step at the two sizes."""
+    """Time every analyzer and request-path step at the two sizes.
+
+    Each row is timed at the small and then the large size, in ``rounds``
+    rounds over all rows, and each figure is the median over the rounds.
+    A change in the machine's load then shifts both sizes of a row alike,
+    where timing every row at one size before the other would skew the
+    ratios. ``budget_seconds`` is the time of one row at one size,
+    shared by the rounds.
+    """
     small, large = sizes
     options = Options()
-    per_size: dict[int, dict[str, Timing]] = {}
-    for n_points in sizes:
-        history = history_of(n_points)
-        rows: dict[str, Timing] = {}
-        for name, work in context_rows().items():
-            rows[name] = time_call(
-                work, lambda: Context(history, options), budget_seconds
+    plans = {n: _measurements(n, history_of(n), options) for n in sizes}
+    names = list(plans[small])
+    samples: dict[str, dict[int, list[Timing]]] = {
+        name: {n: [] for n in sizes} for name in names
+    }
+    # The service writes an access-log line per request to stdout. Sending
+    # it to the null device keeps its cost in the figures and out of the
+    # benchmark's own output.
+    with open(os.devnull, "w") as null, contextlib.redirect_stdout(null):
+        for _ in range(rounds):
+            for name in names:
+                for n_points in sizes:
+                    work, setup = plans[n_points][name]
+                    samples[name][n_points].append(
+                        time_call(work, setup, budget_seconds / rounds)
+                    )
+    results = []
+    for name in names:
+        timings = {n: median_timing(samples[name][n]) for n in sizes}
+        results.append(
+            AnalyzerTiming(
+                name=name,
+                timings=timings,
+                growth_ratio=timings[large].median
+                / max(timings[small].median, 1e-9),
+                cpu_growth_ratio=timings[large].cpu_median
+                / max(timings[small].cpu_median, 1e-9),
             )
-        for name, work in analysis_rows().items():
-            rows[name] = time_call(
-                work, lambda: warm_context(history, options), budget_seconds
-            )
-        rows.update(_status_and_recommendations(history, options, budget_seconds))
-        rows.update(_request_path(n_points, budget_seconds))
-        per_size[n_points] = rows
-    return [
-        AnalyzerTiming(
-            name=name,
-            timings={n: per_size[n][name] for n in sizes},
-            growth_ratio=per_size[large][name].median
-            / max(per_size[small][name].median, 1e-9),
-            cpu_growth_ratio=per_size[large][name].cpu_median
-            / max(per_size[small][name].cpu_median, 1e-9),
         )
-        for name in per_size[small]
-    ]
+    return results
+
+
+def median_timing(rounds: list[Timing]) -> Timing:
+    """Combine the timings of several rounds: medians of the medians, least minimum."""
+    return Timing(
+        median=statistics.median(t.median for t in rounds),
+        minimum=min(t.minimum for t in rounds),
+        cpu_median=statistics.median(t.cpu_median for t in rounds),
+        n_repeats=sum(t.n_repeats for t in rounds),
+        page_faults_median=statistics.median(t.page_faults_median for t in rounds),
+    )
+
+
+def _measurements(
+    n_points: int, history: History, options: Options
+) -> dict[str, Measurement]:
+    """List the rows timed at one size, each with its untimed setup."""
+
+    def cold() -> Context:
+        return Context(history, options)
+
+    def warm() -> Context:
+        return warm_context(history, options)
+
+    rows: dict[str, Measurement] = {
+        name: (work, cold) for name, work in context_rows().items()
+    }
+    rows.update({name: (work, warm) for name, work in analysis_rows().items()})
+    rows.update(_status_and_recommendations(history, options))
+    rows.update(_request_path(n_points))
+    return rows
 
 
 def _status_and_recommendations(
-    history: History, options: Options, budget_seconds: float
-) -> dict[str, Timing]:
+    history: History, options: Options
+) -> dict[str, Measurement]:
     def with_findings() -> tuple[Context, list[Any]]:
         ctx = warm_context(history, options)
         findings, _ = detect_all(ctx)
@@ -234,28 +286,28 @@ def _status_and_recommendations(
         return recommend(ctx, status, findings, best, stop)
 
     return {
-        "status": time_call(
-            lambda state: decide_status(*state), with_findings, budget_seconds
-        ),
-        "recommendations": time_call(recommendations, with_stop_rules, budget_seconds),
+        "status": (lambda state: decide_status(*state), with_findings),
+        "recommendations": (recommendations, with_stop_rules),
     }
 
 
-def _request_path(n_points: int, budget_seconds: float) -> dict[str, Timing]:
+def _request_path(n_points: int) -> dict[str, Measurement]:
     body = request_body(n_points)
     app = create_app({"TESTING": True})
     payload = json.loads(body)
     schema_limits = app.config
+    # One request schema for every load, as the service builds it once.
+    request_schema = DiagnoseRequestSchema(limits=schema_limits)
     with app.app_context():
-        loaded = DiagnoseRequestSchema(limits=schema_limits).load(payload)
+        loaded = request_schema.load(payload)
     result = diagnose(loaded.history, loaded.options)
     # One schema instance for every dump, as the diagnoses route keeps one.
     schema = DiagnosisSchema()
     dumped = schema.dump(result)
     client = app.test_client()
 
-    # One request schema for every load, as the service builds it once.
-    request_schema = DiagnoseRequestSchema(limits=schema_limits)
+    def nothing() -> None:
+        return None
 
     def load(_: object) -> Any:
         with app.app_context():
@@ -269,28 +321,9 @@ def _request_path(n_points: int, budget_seconds: float) -> dict[str, Timing]:
         return response
 
     return {
-        "request: parse JSON body": time_call(
-            lambda _: parse_json(body), budget_seconds=budget_seconds
-        ),
-        "request: schema load": time_call(load, budget_seconds=budget_seconds),
-        "response: schema dump": time_call(
-            lambda _: schema.dump(result), budget_seconds=budget_seconds
-        ),
-        "response: JSON encode": time_call(
-            lambda _: app.json.dumps(dumped), budget_seconds=budget_seconds
-        ),
-        "request: whole POST (Flask test client)": _without_stdout(
-            lambda: time_call(post, budget_seconds=budget_seconds)
-        ),
+        "request: parse JSON body": (lambda _: parse_json(body), nothing),
+        "request: schema load": (load, nothing),
+        "response: schema dump": (lambda _: schema.dump(result), nothing),
+        "response: JSON encode": (lambda _: app.json.dumps(dumped), nothing),
+        "request: whole POST (Flask test client)": (post, nothing),
     }
-
-
-def _without_stdout(measure: Callable[[], Timing]) -> Timing:
-    """Run ``measure`` with stdout sent to the null device.
-
-    The service writes one access-log line per request to stdout. Writing it
-    to the null device keeps the cost of formatting and writing the line in
-    the figure, and those lines out of the benchmark's own output.
-    """
-    with open(os.devnull, "w") as null, contextlib.redirect_stdout(null):
-        return measure()

@@ -342,7 +342,10 @@ def render_report(results: dict[str, Any], baseline: dict[str, Any] | None) -> s
         _diagnose(results),
         "## Each analyzer\n",
         "Median wall-clock and CPU time of each analyzer and request-path "
-        "step, and the growth ratios t(100k) / t(10k). The run fails when an "
+        "step, and the growth ratios t(100k) / t(10k). Each row is timed at "
+        "both sizes back to back, in three rounds, and each figure is the "
+        "median over the rounds, so a change in the machine's load shifts "
+        "both sizes of a row alike. The run fails when an "
         f"analyzer's CPU ratio exceeds {MAX_GROWTH_RATIO:g}: O(n log n) gives "
         "about 12.5 without any fixed cost, O(n^2) gives 100. CPU time is "
         "checked because other jobs on this shared machine inflate wall-clock "

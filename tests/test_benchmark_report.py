@@ -1,4 +1,4 @@
-"""BENCHMARKS.md rendering: the before-and-after section names the baseline's machine."""
+"""BENCHMARKS.md rendering: the before-and-after part names the baseline's machine."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ def baseline_on(cpu_model: str, kernel: str) -> dict[str, Any]:
 def test_same_machine_baseline_unflagged() -> None:
     current = results()
     machine = current["machine"]
-    report = render_report(current, baseline_on(machine["cpu_model"], machine["kernel"]))
+    baseline = baseline_on(machine["cpu_model"], machine["kernel"])
+    report = render_report(current, baseline)
     assert "Baseline: commit `abc1234 (old)`, measured then on " in report
     assert "by `make bench on abc1234`" in report
     assert "another machine" not in report
