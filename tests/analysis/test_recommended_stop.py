@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -139,6 +140,33 @@ def test_recommend_no_safe_patience() -> None:
     assert result.min_delta == 0.18
 
 
+@dataclass(frozen=True)
+class KerasReplays:
+    """Keras replays of one series with a fixed min_delta, to test patience values."""
+
+    values: np.ndarray
+    mode: Mode
+    min_delta: float
+    overall_best: float
+    missing: np.ndarray | None = None
+
+    def stops_on_noise(self, patience: int) -> bool:
+        """Return whether a stop restores a value beyond min_delta of the best."""
+        replay = simulate_keras(
+            self.values,
+            mode=self.mode,
+            min_delta=self.min_delta,
+            patience=patience,
+            missing=self.missing,
+        )
+        if replay.stopped_index is None:
+            return False
+        if replay.best_value is None:
+            return True
+        sign = 1.0 if self.mode == "min" else -1.0
+        return sign * replay.best_value - self.overall_best > self.min_delta
+
+
 @pytest.mark.parametrize("mode", ["min", "max"])
 @pytest.mark.parametrize("seed", range(10))
 def test_recommend_patience_is_smallest_safe(mode: Mode, seed: int) -> None:
@@ -152,20 +180,10 @@ def test_recommend_patience_is_smallest_safe(mode: Mode, seed: int) -> None:
 
     assert result.min_delta is not None
     assert result.patience is not None
-    min_delta = result.min_delta
+    replays = KerasReplays(values, mode, result.min_delta, overall_best)
 
-    def stops_on_noise(patience: int) -> bool:
-        replay = simulate_keras(
-            values, mode=mode, min_delta=min_delta, patience=patience
-        )
-        if replay.stopped_index is None:
-            return False
-        if replay.best_value is None:
-            return True
-        return sign * replay.best_value - overall_best > min_delta
-
-    assert not stops_on_noise(result.patience)
-    assert all(stops_on_noise(p) for p in range(1, result.patience))
+    assert not replays.stops_on_noise(result.patience)
+    assert all(replays.stops_on_noise(p) for p in range(1, result.patience))
 
 
 def noisy_run_with_gaps(seed: int, size: int = 150) -> tuple[np.ndarray, np.ndarray]:
@@ -197,20 +215,10 @@ def test_recommend_smallest_safe_with_gaps(mode: Mode, seed: int) -> None:
 
     assert result.min_delta is not None
     assert result.patience is not None
-    min_delta = result.min_delta
+    replays = KerasReplays(values, mode, result.min_delta, overall_best, missing)
 
-    def stops_on_noise(patience: int) -> bool:
-        replay = simulate_keras(
-            values, mode=mode, min_delta=min_delta, patience=patience, missing=missing
-        )
-        if replay.stopped_index is None:
-            return False
-        if replay.best_value is None:
-            return True
-        return sign * replay.best_value - overall_best > min_delta
-
-    assert not stops_on_noise(result.patience)
-    assert all(stops_on_noise(p) for p in range(1, result.patience))
+    assert not replays.stops_on_noise(result.patience)
+    assert all(replays.stops_on_noise(p) for p in range(1, result.patience))
 
 
 @pytest.mark.parametrize("seed", range(8))

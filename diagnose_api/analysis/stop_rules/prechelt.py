@@ -597,6 +597,23 @@ def _fired_message(
     return f"{criterion}_{parameter:g} fires at position {position}: {evidence()}."
 
 
+def _without_stop(
+    criterion: str,
+    parameter: float,
+    reason: str,
+    compose_message: Callable[[], str],
+) -> CriterionResult:
+    """Build the result of a criterion that did not fire, for the given reason."""
+    return CriterionResult(
+        criterion=criterion,
+        parameter=parameter,
+        stopped_index=None,
+        best_index=None,
+        reason=reason,
+        compose_message=compose_message,
+    )
+
+
 def _not_fired(
     criterion: str,
     parameter: float,
@@ -604,13 +621,11 @@ def _not_fired(
     checked: str,
     observed_name: str | None = None,
 ) -> CriterionResult:
-    return CriterionResult(
-        criterion=criterion,
-        parameter=parameter,
-        stopped_index=None,
-        best_index=None,
-        reason=NOT_STOPPED,
-        compose_message=partial(
+    return _without_stop(
+        criterion,
+        parameter,
+        NOT_STOPPED,
+        partial(
             _not_fired_message, criterion, parameter, observed, checked, observed_name
         ),
     )
@@ -639,13 +654,11 @@ def _undefined(
     observed: np.ndarray,
     defined: np.ndarray,
 ) -> CriterionResult:
-    return CriterionResult(
-        criterion=criterion,
-        parameter=parameter,
-        stopped_index=None,
-        best_index=None,
-        reason=reason,
-        compose_message=partial(
+    return _without_stop(
+        criterion,
+        parameter,
+        reason,
+        partial(
             _undefined_message, criterion, parameter, cause, position, observed, defined
         ),
     )
@@ -674,13 +687,11 @@ def _undefined_message(
 def _unavailable(
     criterion: str, parameter: float, reason: str, cause: str
 ) -> CriterionResult:
-    return CriterionResult(
-        criterion=criterion,
-        parameter=parameter,
-        stopped_index=None,
-        best_index=None,
-        reason=reason,
-        compose_message=partial(_unavailable_message, criterion, parameter, cause),
+    return _without_stop(
+        criterion,
+        parameter,
+        reason,
+        partial(_unavailable_message, criterion, parameter, cause),
     )
 
 
