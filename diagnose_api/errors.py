@@ -140,18 +140,33 @@ def summarize(errors: dict[str, list[str]]) -> str:
     return f"{path}: {messages[0]}{tail}"
 
 
+def log_rejected(error: ApiError) -> None:
+    """Log one line for a request that an ApiError rejected."""
+    logger.info(
+        "request rejected: %s %s -> %d %s",
+        request.method,
+        request.path,
+        error.status,
+        error.detail,
+    )
+
+
+def log_invalid(errors: dict[str, list[str]]) -> None:
+    """Log one line for a request that failed validation, naming the fields only."""
+    logger.info(
+        "request failed validation: %s %s fields=%s",
+        request.method,
+        request.path,
+        sorted(errors),
+    )
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers that turn every error into problem+json."""
 
     @app.errorhandler(ApiError)
     def handle_api_error(error: ApiError) -> Response:
-        logger.info(
-            "request rejected: %s %s -> %d %s",
-            request.method,
-            request.path,
-            error.status,
-            error.detail,
-        )
+        log_rejected(error)
         return problem(
             error.status, error.title, error.detail, error.slug, error.errors
         )
@@ -159,12 +174,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ValidationError)
     def handle_validation_error(error: ValidationError) -> Response:
         errors = flatten_messages(error.messages)
-        logger.info(
-            "request failed validation: %s %s fields=%s",
-            request.method,
-            request.path,
-            sorted(errors),
-        )
+        log_invalid(errors)
         return problem(
             422,
             ValidationFailed.title,

@@ -35,6 +35,8 @@ from diagnose_api.api.runs import load_run
 from diagnose_api.errors import ApiError
 from diagnose_api.errors import Conflict
 from diagnose_api.errors import flatten_messages
+from diagnose_api.errors import log_invalid
+from diagnose_api.errors import log_rejected
 from diagnose_api.ops.auth import REALM
 from diagnose_api.ops.auth import KeyCheck
 from diagnose_api.ops.auth import basic_auth_password
@@ -197,25 +199,14 @@ def error_page(
 
 @blueprint.errorhandler(ApiError)
 def handle_api_error(error: ApiError) -> Response:
-    logger.info(
-        "request rejected: %s %s -> %d %s",
-        request.method,
-        request.path,
-        error.status,
-        error.detail,
-    )
+    log_rejected(error)
     return error_page(error.status, error.title, error.detail, errors=error.errors)
 
 
 @blueprint.errorhandler(ValidationError)
 def handle_validation_error(error: ValidationError) -> Response:
     errors = flatten_messages(error.messages)
-    logger.info(
-        "request failed validation: %s %s fields=%s",
-        request.method,
-        request.path,
-        sorted(errors),
-    )
+    log_invalid(errors)
     return error_page(
         422,
         "Invalid query parameter",
