@@ -85,30 +85,3 @@ def require_module(name: str) -> ModuleType:
     pytest.skip(reason, allow_module_level=True)
 
 
-OPENAPI_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
-
-
-def load_openapi() -> Any:
-    """The committed OpenAPI document, reading problem+json as JSON."""
-    from openapi_core import Config
-    from openapi_core import OpenAPI
-
-    config = Config(
-        extra_media_type_deserializers={"application/problem+json": json.loads}
-    )
-    return OpenAPI.from_file_path(str(OPENAPI_PATH), config=config)
-
-
-def check_response(openapi: Any, response: TestResponse) -> None:
-    """Validate a test-client response against its operation in openapi.yaml."""
-    from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest
-    from openapi_core.contrib.werkzeug import WerkzeugOpenAPIResponse
-    from werkzeug.test import EnvironBuilder
-
-    original = response.request
-    request = EnvironBuilder(
-        method=original.method, path=original.path, base_url="http://localhost"
-    ).get_request()
-    openapi.validate_response(
-        WerkzeugOpenAPIRequest(request), WerkzeugOpenAPIResponse(response)
-    )

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 from PIL import Image
+from openapi_check import check_response
+from openapi_check import load_openapi
 from runs_support import U_SHAPED
-from runs_support import check_response
 from runs_support import close_store
 from runs_support import epoch_objects
-from runs_support import load_openapi
 from runs_support import post_json
 
 from diagnose_api import create_app

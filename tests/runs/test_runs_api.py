@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 import pytest
 from flask.testing import FlaskClient
+from openapi_check import check_response
+from openapi_check import load_openapi
 from runs_support import U_SHAPED
-from runs_support import check_response
 from runs_support import close_store
 from runs_support import epoch_objects
-from runs_support import load_openapi
 from runs_support import make_app
 from runs_support import post_json
 
